@@ -1,0 +1,94 @@
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, Caller};
+use crate::startup::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use engine::invoices::InvoiceParams;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/processing/invoices",
+            post(create_invoice).get(invoice_by_external_id),
+        )
+        .route("/processing/invoices/{invoice_id}", get(get_invoice))
+        .route(
+            "/processing/invoices/{invoice_id}/access-tokens",
+            post(create_access_token),
+        )
+}
+
+#[tracing::instrument(skip_all)]
+async fn create_invoice(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    body: ApiJson<InvoiceParams>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let party_id = who.require_merchant()?.to_string();
+    let (invoice, _created) = s
+        .engine
+        .create_invoice(&party_id, &body.raw, body.value)
+        .await?;
+    let token = s
+        .engine
+        .invoice_access_token(&party_id, &invoice.invoice_id);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"invoice": invoice.to_api(), "invoiceAccessToken": {"payload": token}})),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ExternalIdQuery {
+    #[serde(rename = "externalID")]
+    external_id: Option<String>,
+}
+
+async fn invoice_by_external_id(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<ExternalIdQuery>,
+) -> ApiResult<Json<Value>> {
+    let party_id = who.require_merchant()?;
+    let external_id = q
+        .external_id
+        .filter(|x| (1..=40).contains(&x.chars().count()))
+        .ok_or_else(|| {
+            ApiError::invalid_request("query parameter externalID (1 to 40 characters) is required")
+        })?;
+    Ok(Json(
+        s.engine
+            .invoice_by_external_id(party_id, &external_id)
+            .await?
+            .to_api(),
+    ))
+}
+
+async fn get_invoice(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(invoice_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    who.check_invoice(&invoice_id)?;
+    Ok(Json(
+        s.engine
+            .invoice(who.party_id(), &invoice_id)
+            .await?
+            .to_api(),
+    ))
+}
+
+async fn create_access_token(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(invoice_id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let party_id = who.require_merchant()?;
+    let invoice = s.engine.invoice(party_id, &invoice_id).await?;
+    let token = s.engine.invoice_access_token(party_id, &invoice.invoice_id);
+    Ok((StatusCode::CREATED, Json(json!({"payload": token}))))
+}

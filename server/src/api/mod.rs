@@ -1,0 +1,24 @@
+//! Payments API v2, wire-compatible with upstream's swagger (basePath `/v2`).
+
+pub mod error;
+pub mod extract;
+mod invoices;
+mod parties;
+mod payments;
+mod resources;
+
+use crate::startup::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use error::ApiError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(invoices::router())
+        .merge(payments::router())
+        .merge(resources::router())
+        .merge(parties::router())
+        .fallback(|| async { ApiError::NotFound("No such API method".into()) })
+        .layer(DefaultBodyLimit::max(256 * 1024))
+        .layer(axum::middleware::from_fn(extract::request_id))
+}

@@ -1,0 +1,8 @@
+//! The `ducatpay` service as a library, so integration tests start it exactly as `main` does.
+
+pub mod admin;
+pub mod api;
+pub mod config;
+pub mod sandbox_web;
+pub mod startup;
+pub mod web;

@@ -1,0 +1,137 @@
+//! Builds the whole service bound to a port; `main` and the tests both use it.
+
+use crate::config::ServeArgs;
+use anyhow::Context;
+use axum::routing::get;
+use axum::Router;
+use engine::bank::sandbox::SandboxConfig;
+use engine::clock::Clock;
+use engine::crypto::Keys;
+use engine::db::Db;
+use engine::{Engine, EngineConfig};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+}
+
+pub struct Application {
+    pub addr: SocketAddr,
+    pub engine: Engine,
+    pub public_url: String,
+    listener: TcpListener,
+    router: Router,
+}
+
+/// Opens the database and the keys the way every command does.
+pub async fn open_engine(
+    db_args: &crate::config::DbArgs,
+    public_url: &str,
+    sandbox: SandboxConfig,
+    fee_bps: i64,
+    clock: Clock,
+) -> anyhow::Result<Engine> {
+    let url = db_args.database_url();
+    let db = Db::connect(&url)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&url)))?;
+    let keys = Keys::from_hex(&db_args.master_key_hex()?).context("reading the master key")?;
+    let config = EngineConfig {
+        public_url: public_url.to_string(),
+        default_fee_bps: fee_bps,
+        ..EngineConfig::default()
+    };
+    Ok(Engine::with_sandbox(db, keys, clock, config, sandbox))
+}
+
+/// Hides a password in a database URL for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Application {
+    pub async fn build(args: ServeArgs) -> anyhow::Result<Application> {
+        Self::build_with_clock(args, Clock::system()).await
+    }
+
+    pub async fn build_with_clock(args: ServeArgs, clock: Clock) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("binding {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        let public_url = args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let sandbox = SandboxConfig {
+            latency: Duration::from_millis(args.sandbox_latency_ms),
+            max_amount: args.sandbox_max_amount,
+            public_url: public_url.clone(),
+        };
+        let engine =
+            open_engine(&args.db, &public_url, sandbox, args.default_fee_bps, clock).await?;
+        let state = AppState {
+            engine: engine.clone(),
+        };
+        let router = Router::new()
+            .nest("/v2", crate::api::router())
+            .merge(crate::sandbox_web::router())
+            .route("/health", get(|| async { "ok" }))
+            .with_state(state)
+            .merge(crate::web::leptos_router(args.site_root()));
+        Ok(Application {
+            addr,
+            engine,
+            public_url,
+            listener,
+            router,
+        })
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+
+    /// Runs until the future resolves (tests stop servers this way).
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(stop)
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
