@@ -87,7 +87,7 @@ if [[ -z "$base_url" ]]; then
   listen="127.0.0.1:$port"
   base_url="http://$listen"
   echo "e2e: starting $bin serve --listen $listen (log: $tmp/server.log)"
-  "$bin" serve --listen "$listen" --database-url "sqlite://$tmp/e2e.db?mode=rwc" >"$tmp/server.log" 2>&1 &
+  "$bin" serve --listen "$listen" --database-url "sqlite://$tmp/e2e.db" >"$tmp/server.log" 2>&1 &
   server_pid=$!
 
   ready=0
