@@ -9,10 +9,7 @@ pub enum Principal {
     /// Full access to the party's own objects.
     Merchant { party_id: String },
     /// Read that one invoice, tokenise cards, create and read payments on it. Nothing else.
-    Invoice {
-        party_id: String,
-        invoice_id: String,
-    },
+    Invoice { party_id: String, invoice_id: String },
 }
 
 impl Principal {
@@ -26,9 +23,7 @@ impl Principal {
     pub fn check_invoice(&self, invoice_id: &str) -> EngineResult<()> {
         match self {
             Principal::Merchant { .. } => Ok(()),
-            Principal::Invoice {
-                invoice_id: own, ..
-            } if own == invoice_id => Ok(()),
+            Principal::Invoice { invoice_id: own, .. } if own == invoice_id => Ok(()),
             Principal::Invoice { .. } => Err(EngineError::Unauthorized),
         }
     }
@@ -47,16 +42,9 @@ const INVOICE_TOKEN: &str = "invoice-access";
 impl Engine {
     /// A new access token scoped to one invoice, valid for the configured lifetime.
     pub fn invoice_access_token(&self, party_id: &str, invoice_id: &str) -> String {
-        let exp = self.clock.now_micros()
-            + self
-                .config
-                .invoice_token_ttl
-                .num_microseconds()
-                .unwrap_or(i64::MAX / 4);
-        self.keys.sign(
-            INVOICE_TOKEN,
-            &json!({"p": party_id, "i": invoice_id, "e": exp}),
-        )
+        let exp = self.clock.now_micros() + self.config.invoice_token_ttl.num_microseconds().unwrap_or(i64::MAX / 4);
+        self.keys
+            .sign(INVOICE_TOKEN, &json!({"p": party_id, "i": invoice_id, "e": exp}))
     }
 
     /// Resolves a bearer credential. API keys start with `dp_`; anything else must be a valid,
@@ -72,11 +60,9 @@ impl Engine {
             .keys
             .verify(INVOICE_TOKEN, bearer)
             .ok_or(EngineError::Unauthorized)?;
-        let (Some(party_id), Some(invoice_id), Some(exp)) = (
-            claims["p"].as_str(),
-            claims["i"].as_str(),
-            claims["e"].as_i64(),
-        ) else {
+        let (Some(party_id), Some(invoice_id), Some(exp)) =
+            (claims["p"].as_str(), claims["i"].as_str(), claims["e"].as_i64())
+        else {
             return Err(EngineError::Unauthorized);
         };
         if exp <= self.clock.now_micros() {

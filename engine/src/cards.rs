@@ -55,12 +55,7 @@ impl CardNumber {
     /// `424242******4242`: the only form of a card number that leaves the vault.
     pub fn mask(&self) -> String {
         let n = self.expose();
-        format!(
-            "{}{}{}",
-            &n[..6],
-            "*".repeat(n.len() - 10),
-            &n[n.len() - 4..]
-        )
+        format!("{}{}{}", &n[..6], "*".repeat(n.len() - 10), &n[n.len() - 4..])
     }
 
     /// The payment system by BIN range, named as upstream's payment tool details name them.
@@ -89,7 +84,7 @@ fn luhn_ok(digits: &str) -> bool {
         .enumerate()
         .map(|(i, b)| {
             let d = u32::from(b - b'0');
-            if i % 2 == 1 {
+            if !i.is_multiple_of(2) {
                 let dd = d * 2;
                 if dd > 9 {
                     dd - 9
@@ -101,7 +96,7 @@ fn luhn_ok(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Card expiry: the card is valid through the last day of `month`/`year`.
@@ -175,14 +170,8 @@ mod tests {
         assert!(CardNumber::parse("4242424242424242").is_ok());
         assert_eq!(CardNumber::parse("4242424242424241"), Err(CardError::Luhn));
         assert_eq!(CardNumber::parse("42424242"), Err(CardError::NumberFormat));
-        assert_eq!(
-            CardNumber::parse("4242-4242-4242-4242"),
-            Err(CardError::NumberFormat)
-        );
-        assert_eq!(
-            CardNumber::parse("42424242424242424242"),
-            Err(CardError::NumberFormat)
-        );
+        assert_eq!(CardNumber::parse("4242-4242-4242-4242"), Err(CardError::NumberFormat));
+        assert_eq!(CardNumber::parse("42424242424242424242"), Err(CardError::NumberFormat));
     }
 
     #[test]
@@ -207,28 +196,13 @@ mod tests {
     fn expiry_accepts_both_year_forms_and_refuses_the_past() {
         assert_eq!(
             ExpDate::parse("12/26", today()).unwrap(),
-            ExpDate {
-                month: 12,
-                year: 2026
-            }
+            ExpDate { month: 12, year: 2026 }
         );
-        assert_eq!(
-            ExpDate::parse("01/2030", today()).unwrap().to_mm_yyyy(),
-            "01/2030"
-        );
+        assert_eq!(ExpDate::parse("01/2030", today()).unwrap().to_mm_yyyy(), "01/2030");
         assert_eq!(ExpDate::parse("11/26", today()), Err(CardError::Expired));
-        assert_eq!(
-            ExpDate::parse("13/30", today()),
-            Err(CardError::ExpiryFormat)
-        );
-        assert_eq!(
-            ExpDate::parse("1/30", today()),
-            Err(CardError::ExpiryFormat)
-        );
-        assert_eq!(
-            ExpDate::parse("12-30", today()),
-            Err(CardError::ExpiryFormat)
-        );
+        assert_eq!(ExpDate::parse("13/30", today()), Err(CardError::ExpiryFormat));
+        assert_eq!(ExpDate::parse("1/30", today()), Err(CardError::ExpiryFormat));
+        assert_eq!(ExpDate::parse("12-30", today()), Err(CardError::ExpiryFormat));
     }
 
     #[test]

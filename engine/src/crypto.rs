@@ -78,8 +78,7 @@ impl Keys {
         }
         let mut master = [0u8; 32];
         for (i, byte) in master.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
-                .map_err(|_| KeyError::BadMasterKey)?;
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| KeyError::BadMasterKey)?;
         }
         Ok(Keys::from_master(&master))
     }
@@ -165,10 +164,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Hex SHA-256, used for API keys: they are 256-bit random secrets, so a fast digest is safe
 /// and lets every request find its key by an indexed lookup.
 pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn hash_password(password: &str) -> String {
@@ -214,11 +210,7 @@ mod tests {
         let t = k.sign("invoice", &serde_json::json!({"inv": "a"}));
         assert_eq!(k.verify("invoice", &t).unwrap()["inv"], "a");
         assert!(k.verify("other", &t).is_none());
-        let forged = format!(
-            "{}.{}",
-            B64.encode(r#"{"inv":"b"}"#),
-            t.split_once('.').unwrap().1
-        );
+        let forged = format!("{}.{}", B64.encode(r#"{"inv":"b"}"#), t.split_once('.').unwrap().1);
         assert!(k.verify("invoice", &forged).is_none());
     }
 
@@ -232,10 +224,7 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        assert_eq!(
-            format!("{:?} {}", Secret::new("4242"), Secret::new("4242")),
-            "*** ***"
-        );
+        assert_eq!(format!("{:?} {}", Secret::new("4242"), Secret::new("4242")), "*** ***");
     }
 
     #[test]

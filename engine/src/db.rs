@@ -33,8 +33,7 @@ impl Db {
             Backend::Sqlite
         } else {
             return Err(sqlx::Error::Configuration(
-                format!("unsupported database URL (expected sqlite:… or postgres://…): {url}")
-                    .into(),
+                format!("unsupported database URL (expected sqlite:… or postgres://…): {url}").into(),
             ));
         };
         let pool = match backend {

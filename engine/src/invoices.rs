@@ -175,10 +175,7 @@ fn bad(code: &'static str, message: impl Into<String>) -> EngineError {
 /// Validates the cart and returns it as stored (with each line's cost) and its total.
 fn check_cart(lines: &[InvoiceLineParams]) -> EngineResult<(Value, i64)> {
     if lines.is_empty() {
-        return Err(bad(
-            "invalidInvoiceCart",
-            "cart must hold at least one line",
-        ));
+        return Err(bad("invalidInvoiceCart", "cart must hold at least one line"));
     }
     if lines.len() > 100 {
         return Err(bad("invalidInvoiceCart", "cart may hold at most 100 lines"));
@@ -218,14 +215,14 @@ fn check_cart(lines: &[InvoiceLineParams]) -> EngineResult<(Value, i64)> {
         let mut o = json!({"product": line.product, "quantity": line.quantity, "price": line.price, "cost": cost});
         if let Some(tax) = &line.tax_mode {
             let ok = tax["type"] == "InvoiceLineTaxVAT"
-                && tax["rate"]
-                    .as_str()
-                    .map(|r| VAT_RATES.contains(&r))
-                    .unwrap_or(false);
+                && tax["rate"].as_str().map(|r| VAT_RATES.contains(&r)).unwrap_or(false);
             if !ok {
                 return Err(bad(
                     "invalidInvoiceCart",
-                    format!("cart line {n}: taxMode must be {{\"type\": \"InvoiceLineTaxVAT\", \"rate\": one of {}}}", VAT_RATES.join(", ")),
+                    format!(
+                        "cart line {n}: taxMode must be {{\"type\": \"InvoiceLineTaxVAT\", \"rate\": one of {}}}",
+                        VAT_RATES.join(", ")
+                    ),
                 ));
             }
             o["taxMode"] = json!({"type": "InvoiceLineTaxVAT", "rate": tax["rate"]});
@@ -244,14 +241,10 @@ fn check_bank_account(v: &Value) -> EngineResult<Value> {
     let account = v["account"].as_str().unwrap_or_default();
     let bik = v["bankBik"].as_str().unwrap_or_default();
     if !all_digits(account, 20) {
-        return Err(EngineError::invalid_request(
-            "bankAccount.account must be 20 digits",
-        ));
+        return Err(EngineError::invalid_request("bankAccount.account must be 20 digits"));
     }
     if !all_digits(bik, 9) {
-        return Err(EngineError::invalid_request(
-            "bankAccount.bankBik must be 9 digits",
-        ));
+        return Err(EngineError::invalid_request("bankAccount.bankBik must be 9 digits"));
     }
     Ok(json!({"accountType": "InvoiceRussianBankAccount", "account": account, "bankBik": bik}))
 }
@@ -342,30 +335,30 @@ impl Engine {
             }
             let shop_id = tx["target"]["shopID"].as_str().unwrap_or_default();
             if self.shop(party_id, shop_id).await.is_err() {
-                return Err(invalid(format!(
-                    "allocation {n}: shop {shop_id:?} is not one of yours"
-                )));
+                return Err(invalid(format!("allocation {n}: shop {shop_id:?} is not one of yours")));
             }
             if !seen.insert(shop_id.to_string()) {
-                return Err(invalid(format!(
-                    "allocation {n}: shop {shop_id} appears twice"
-                )));
+                return Err(invalid(format!("allocation {n}: shop {shop_id} appears twice")));
             }
             if tx["currency"].as_str() != Some(currency) {
-                return Err(invalid(format!(
-                    "allocation {n}: currency must be {currency}"
-                )));
+                return Err(invalid(format!("allocation {n}: currency must be {currency}")));
             }
             let mut o = json!({"target": {"allocationTargetType": "AllocationTargetShop", "shopID": shop_id}});
             let part = match tx["allocationBodyType"].as_str() {
                 Some("AllocationBodyAmount") => {
-                    let a = tx["amount"].as_i64().filter(|a| *a >= 1).ok_or_else(|| invalid(format!("allocation {n}: amount must be at least 1")))?;
+                    let a = tx["amount"]
+                        .as_i64()
+                        .filter(|a| *a >= 1)
+                        .ok_or_else(|| invalid(format!("allocation {n}: amount must be at least 1")))?;
                     o["allocationBodyType"] = json!("AllocationBodyAmount");
                     o["amount"] = json!(a);
                     a
                 }
                 Some("AllocationBodyTotal") => {
-                    let total = tx["total"].as_i64().filter(|a| *a >= 1).ok_or_else(|| invalid(format!("allocation {n}: total must be at least 1")))?;
+                    let total = tx["total"]
+                        .as_i64()
+                        .filter(|a| *a >= 1)
+                        .ok_or_else(|| invalid(format!("allocation {n}: total must be at least 1")))?;
                     let (fee, fee_amount) = allocation_fee(total, &tx["fee"])?;
                     if fee_amount >= total {
                         return Err(invalid(format!("allocation {n}: fee must be less than total")));
@@ -376,12 +369,16 @@ impl Engine {
                     o["fee"] = fee;
                     total
                 }
-                _ => return Err(invalid(format!("allocation {n}: allocationBodyType must be AllocationBodyAmount or AllocationBodyTotal"))),
+                _ => {
+                    return Err(invalid(format!(
+                        "allocation {n}: allocationBodyType must be AllocationBodyAmount or AllocationBodyTotal"
+                    )))
+                }
             };
             o["currency"] = json!(currency);
             if let Some(cart) = tx.get("cart").filter(|c| !c.is_null()) {
-                let lines: Vec<InvoiceLineParams> = serde_json::from_value(cart.clone())
-                    .map_err(|e| invalid(format!("allocation {n}: cart: {e}")))?;
+                let lines: Vec<InvoiceLineParams> =
+                    serde_json::from_value(cart.clone()).map_err(|e| invalid(format!("allocation {n}: cart: {e}")))?;
                 let (cart, cart_total) = check_cart(&lines)?;
                 if cart_total != part {
                     return Err(invalid(format!(
@@ -406,12 +403,7 @@ impl Engine {
     /// createInvoice. Returns the invoice and whether it was created now (false: the same
     /// externalID and parameters were seen before and the existing invoice is returned).
     #[tracing::instrument(skip_all, fields(party_id = %party_id))]
-    pub async fn create_invoice(
-        &self,
-        party_id: &str,
-        raw: &Value,
-        p: InvoiceParams,
-    ) -> EngineResult<(Invoice, bool)> {
+    pub async fn create_invoice(&self, party_id: &str, raw: &Value, p: InvoiceParams) -> EngineResult<(Invoice, bool)> {
         len_between("shopID", &p.shop_id, 1, 40)?;
         if let Some(pid) = &p.party_id {
             len_between("partyID", pid, 1, 40)?;
@@ -445,15 +437,9 @@ impl Engine {
             len_between("description", d, 0, 1000)?;
         }
         if !p.metadata.is_object() {
-            return Err(EngineError::invalid_request(
-                "metadata must be a JSON object",
-            ));
+            return Err(EngineError::invalid_request("metadata must be a JSON object"));
         }
-        let bank_account = p
-            .bank_account
-            .as_ref()
-            .map(check_bank_account)
-            .transpose()?;
+        let bank_account = p.bank_account.as_ref().map(check_bank_account).transpose()?;
         let client_info = p.client_info.as_ref().map(check_client_info).transpose()?;
 
         let party = self.party(party_id).await?;
@@ -464,16 +450,10 @@ impl Engine {
             )
         })?;
         if party.is_blocked || party.is_suspended {
-            return Err(bad(
-                "invalidPartyStatus",
-                "your organisation is blocked or suspended",
-            ));
+            return Err(bad("invalidPartyStatus", "your organisation is blocked or suspended"));
         }
         if !shop.is_active() {
-            return Err(bad(
-                "invalidShopStatus",
-                "the shop is blocked or suspended (frozen)",
-            ));
+            return Err(bad("invalidShopStatus", "the shop is blocked or suspended (frozen)"));
         }
         if p.currency != shop.currency {
             return Err(bad(
@@ -490,12 +470,7 @@ impl Engine {
             None => (None, None),
         };
         let amount = match (p.amount, cart_total) {
-            (Some(a), _) if a < 1 => {
-                return Err(bad(
-                    "invalidInvoiceCost",
-                    "amount must be at least 1 (minor units)",
-                ))
-            }
+            (Some(a), _) if a < 1 => return Err(bad("invalidInvoiceCost", "amount must be at least 1 (minor units)")),
             (Some(a), Some(t)) if a != t => {
                 return Err(bad(
                     "invalidInvoiceCost",
@@ -507,10 +482,7 @@ impl Engine {
             (None, None) => return Err(bad("invalidInvoiceCost", "give an amount or a cart")),
         };
         let allocation = match &p.allocation {
-            Some(txs) => Some(
-                self.check_allocation(party_id, txs, amount, &p.currency)
-                    .await?,
-            ),
+            Some(txs) => Some(self.check_allocation(party_id, txs, amount, &p.currency).await?),
             None => None,
         };
 
@@ -601,11 +573,7 @@ impl Engine {
         }
     }
 
-    pub async fn invoice_by_external_id(
-        &self,
-        party_id: &str,
-        external_id: &str,
-    ) -> EngineResult<Invoice> {
+    pub async fn invoice_by_external_id(&self, party_id: &str, external_id: &str) -> EngineResult<Invoice> {
         let row = sqlx::query(&format!(
             "select {INVOICE_COLUMNS} from invoices where party_id = $1 and external_id = $2"
         ))
@@ -648,12 +616,7 @@ mod tests {
 
     #[test]
     fn cart_rules_use_the_cart_code() {
-        for lines in [
-            vec![],
-            vec![line(0, 1)],
-            vec![line(10, 0)],
-            vec![line(i64::MAX, 2)],
-        ] {
+        for lines in [vec![], vec![line(0, 1)], vec![line(10, 0)], vec![line(i64::MAX, 2)]] {
             match check_cart(&lines) {
                 Err(EngineError::Logic { code, .. }) => assert_eq!(code, "invalidInvoiceCart"),
                 other => panic!("{other:?}"),

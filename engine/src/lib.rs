@@ -72,12 +72,7 @@ impl Engine {
         config: EngineConfig,
         sandbox: bank::sandbox::SandboxConfig,
     ) -> Engine {
-        let bank = Arc::new(SandboxBank::new(
-            db.clone(),
-            keys.clone(),
-            clock.clone(),
-            sandbox,
-        ));
+        let bank = Arc::new(SandboxBank::new(db.clone(), keys.clone(), clock.clone(), sandbox));
         Engine {
             db,
             keys,

@@ -86,8 +86,7 @@ pub struct NewShop {
     pub hold_seconds: Option<i64>,
 }
 
-const SHOP_COLUMNS: &str =
-    "shop_id, party_id, name, url, bank_name, settlement_account, bik, corr_account, \
+const SHOP_COLUMNS: &str = "shop_id, party_id, name, url, bank_name, settlement_account, bik, corr_account, \
      category_id, currency, fee_bps, hold_seconds, is_blocked, is_suspended, created_at";
 
 fn shop_from_row(r: &sqlx::any::AnyRow) -> Result<Shop, sqlx::Error> {
@@ -126,20 +125,13 @@ pub const DEMO_EMAIL: &str = "demo@ducatpay.local";
 pub const DEMO_PASSWORD: &str = "ducatpay-demo";
 
 impl Engine {
-    pub async fn create_party(
-        &self,
-        name: &str,
-        email: &str,
-        password: &str,
-    ) -> EngineResult<Party> {
+    pub async fn create_party(&self, name: &str, email: &str, password: &str) -> EngineResult<Party> {
         len_between("name", name, 1, 200)?;
         if !email_ok(email) {
             return Err(EngineError::invalid_request("e-mail is not valid"));
         }
         if password.chars().count() < 8 {
-            return Err(EngineError::invalid_request(
-                "password must be at least 8 characters",
-            ));
+            return Err(EngineError::invalid_request("password must be at least 8 characters"));
         }
         let party = Party {
             party_id: ids::new_id(),
@@ -171,10 +163,12 @@ impl Engine {
     }
 
     pub async fn party(&self, party_id: &str) -> EngineResult<Party> {
-        let row = sqlx::query("select party_id, name, email, is_blocked, is_suspended, created_at from parties where party_id = $1")
-            .bind(party_id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let row = sqlx::query(
+            "select party_id, name, email, is_blocked, is_suspended, created_at from parties where party_id = $1",
+        )
+        .bind(party_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
         match row {
             Some(r) => Ok(party_from_row(&r)?),
             None => Err(EngineError::not_found("Party")),
@@ -182,10 +176,12 @@ impl Engine {
     }
 
     pub async fn party_by_email(&self, email: &str) -> EngineResult<Option<Party>> {
-        let row = sqlx::query("select party_id, name, email, is_blocked, is_suspended, created_at from parties where email = $1")
-            .bind(email.to_lowercase())
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let row = sqlx::query(
+            "select party_id, name, email, is_blocked, is_suspended, created_at from parties where email = $1",
+        )
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.db.pool)
+        .await?;
         Ok(row.map(|r| party_from_row(&r)).transpose()?)
     }
 
@@ -200,17 +196,13 @@ impl Engine {
         }
         len_between("bank name", &new.bank_name, 1, 200)?;
         if !all_digits(&new.settlement_account, 20) {
-            return Err(EngineError::invalid_request(
-                "settlement account must be 20 digits",
-            ));
+            return Err(EngineError::invalid_request("settlement account must be 20 digits"));
         }
         if !all_digits(&new.bik, 9) {
             return Err(EngineError::invalid_request("BIK must be 9 digits"));
         }
         if !all_digits(&new.corr_account, 20) {
-            return Err(EngineError::invalid_request(
-                "correspondent account must be 20 digits",
-            ));
+            return Err(EngineError::invalid_request("correspondent account must be 20 digits"));
         }
         let fee_bps = new.fee_bps.unwrap_or(self.config.default_fee_bps);
         if !(0..=10_000).contains(&fee_bps) {
@@ -288,19 +280,13 @@ impl Engine {
     }
 
     /// Freezes (suspends) or unfreezes a shop: a frozen shop takes no new invoices or payments.
-    pub async fn set_shop_suspended(
-        &self,
-        party_id: &str,
-        shop_id: &str,
-        suspended: bool,
-    ) -> EngineResult<()> {
-        let done =
-            sqlx::query("update shops set is_suspended = $1 where shop_id = $2 and party_id = $3")
-                .bind(i64::from(suspended))
-                .bind(shop_id)
-                .bind(party_id)
-                .execute(&self.db.pool)
-                .await?;
+    pub async fn set_shop_suspended(&self, party_id: &str, shop_id: &str, suspended: bool) -> EngineResult<()> {
+        let done = sqlx::query("update shops set is_suspended = $1 where shop_id = $2 and party_id = $3")
+            .bind(i64::from(suspended))
+            .bind(shop_id)
+            .bind(party_id)
+            .execute(&self.db.pool)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(EngineError::not_found("Shop"));
         }
@@ -311,38 +297,33 @@ impl Engine {
     pub async fn issue_api_key(&self, party_id: &str) -> EngineResult<String> {
         self.party(party_id).await?;
         let key = format!("dp_{}", ids::random_base62(43));
-        sqlx::query(
-            "insert into api_keys (key_id, party_id, key_hash, created_at) values ($1, $2, $3, $4)",
-        )
-        .bind(ids::new_id())
-        .bind(party_id)
-        .bind(sha256_hex(key.as_bytes()))
-        .bind(self.clock.now_micros())
-        .execute(&self.db.pool)
-        .await?;
+        sqlx::query("insert into api_keys (key_id, party_id, key_hash, created_at) values ($1, $2, $3, $4)")
+            .bind(ids::new_id())
+            .bind(party_id)
+            .bind(sha256_hex(key.as_bytes()))
+            .bind(self.clock.now_micros())
+            .execute(&self.db.pool)
+            .await?;
         Ok(key)
     }
 
     /// Revokes every key of the party (the cabinet's "reissue" does this before issuing).
     pub async fn revoke_api_keys(&self, party_id: &str) -> EngineResult<u64> {
-        let done = sqlx::query(
-            "update api_keys set revoked_at = $1 where party_id = $2 and revoked_at is null",
-        )
-        .bind(self.clock.now_micros())
-        .bind(party_id)
-        .execute(&self.db.pool)
-        .await?;
+        let done = sqlx::query("update api_keys set revoked_at = $1 where party_id = $2 and revoked_at is null")
+            .bind(self.clock.now_micros())
+            .bind(party_id)
+            .execute(&self.db.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 
     /// The party an API key belongs to, if the key is known and not revoked.
     pub async fn party_for_api_key(&self, key: &str) -> EngineResult<Option<String>> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "select party_id from api_keys where key_hash = $1 and revoked_at is null",
-        )
-        .bind(sha256_hex(key.as_bytes()))
-        .fetch_optional(&self.db.pool)
-        .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("select party_id from api_keys where key_hash = $1 and revoked_at is null")
+                .bind(sha256_hex(key.as_bytes()))
+                .fetch_optional(&self.db.pool)
+                .await?;
         Ok(row.map(|r| r.0))
     }
 
@@ -350,10 +331,7 @@ impl Engine {
     pub async fn ensure_demo(&self) -> EngineResult<Value> {
         let party = match self.party_by_email(DEMO_EMAIL).await? {
             Some(p) => p,
-            None => match self
-                .create_party("DucatPay Demo LLC", DEMO_EMAIL, DEMO_PASSWORD)
-                .await
-            {
+            None => match self.create_party("DucatPay Demo LLC", DEMO_EMAIL, DEMO_PASSWORD).await {
                 Ok(p) => p,
                 // Another instance created it at the same moment.
                 Err(EngineError::Logic { .. }) => self

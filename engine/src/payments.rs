@@ -149,10 +149,7 @@ impl Payment {
         o.insert("flow".into(), flow);
         o.insert("payer".into(), self.payer.clone());
         if let (Some(rrn), Some(code)) = (&self.rrn, &self.approval_code) {
-            o.insert(
-                "transactionInfo".into(),
-                json!({"rrn": rrn, "approvalCode": code}),
-            );
+            o.insert("transactionInfo".into(), json!({"rrn": rrn, "approvalCode": code}));
         }
         o.insert("makeRecurrent".into(), json!(self.make_recurrent));
         if let Some(m) = &self.metadata {
@@ -169,7 +166,8 @@ impl Payment {
     }
 }
 
-const PAYMENT_COLUMNS: &str = "invoice_id, payment_id, party_id, shop_id, external_id, created_at, amount, currency, flow_type, \
+const PAYMENT_COLUMNS: &str =
+    "invoice_id, payment_id, party_id, shop_id, external_id, created_at, amount, currency, flow_type, \
      on_hold_expiration, held_until, payer_json, resource_id, payment_session, make_recurrent, metadata_json, status, \
      error_json, user_interaction_json, bank_ref, rrn, approval_code, fee, captured_amount";
 
@@ -297,12 +295,7 @@ impl Engine {
     }
 
     /// getPaymentByID for the caller; another party's payment is "not found".
-    pub async fn payment(
-        &self,
-        who: &Principal,
-        invoice_id: &str,
-        payment_id: &str,
-    ) -> EngineResult<Payment> {
+    pub async fn payment(&self, who: &Principal, invoice_id: &str, payment_id: &str) -> EngineResult<Payment> {
         who.check_invoice(invoice_id)?;
         self.payment_where(
             "invoice_id = $1 and payment_id = $2 and party_id = $3",
@@ -323,10 +316,7 @@ impl Engine {
         .bind(who.party_id())
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(payment_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(payment_from_row).collect::<Result<_, _>>()?)
     }
 
     /// createPayment. Returns the payment as it stands after the acquirer answered, and whether
@@ -357,9 +347,7 @@ impl Engine {
         }
         if let Some(m) = &p.metadata {
             if !m.is_object() {
-                return Err(EngineError::invalid_request(
-                    "metadata must be a JSON object",
-                ));
+                return Err(EngineError::invalid_request("metadata must be a JSON object"));
             }
         }
         let (flow, on_hold_expiration) = match p.flow["type"].as_str() {
@@ -389,10 +377,7 @@ impl Engine {
             ));
         }
         if p.make_recurrent {
-            return Err(logic(
-                "operationNotPermitted",
-                "recurring payments are not enabled yet",
-            ));
+            return Err(logic("operationNotPermitted", "recurring payments are not enabled yet"));
         }
         let payer = p
             .payer
@@ -401,10 +386,7 @@ impl Engine {
         match payer.get("payerType").and_then(Value::as_str) {
             Some("PaymentResourcePayer") => {}
             Some("RecurrentPayer") => {
-                return Err(logic(
-                    "operationNotPermitted",
-                    "recurring payments are not enabled yet",
-                ))
+                return Err(logic("operationNotPermitted", "recurring payments are not enabled yet"))
             }
             Some(other) => {
                 return Err(EngineError::invalid_request(format!(
@@ -430,21 +412,18 @@ impl Engine {
         )?;
         let redirect_url = match payer.get("sessionInfo").map(|s| &s["redirectUrl"]) {
             None | Some(Value::Null) => None,
-            Some(Value::String(u))
-                if u.len() <= 2000 && (u.starts_with("http://") || u.starts_with("https://")) =>
-            {
+            Some(Value::String(u)) if u.len() <= 2000 && (u.starts_with("http://") || u.starts_with("https://")) => {
                 Some(u.clone())
             }
-            Some(_) => return Err(EngineError::invalid_request(
-                "payer.sessionInfo.redirectUrl must be an http(s) URL of at most 2000 characters",
-            )),
+            Some(_) => {
+                return Err(EngineError::invalid_request(
+                    "payer.sessionInfo.redirectUrl must be an http(s) URL of at most 2000 characters",
+                ))
+            }
         };
 
         // A retry with the same session returns what the first call made: one debit at most.
-        if let Some(existing) = self
-            .payment_where("payment_session = $1", &[session])
-            .await?
-        {
+        if let Some(existing) = self.payment_where("payment_session = $1", &[session]).await? {
             return self.same_session(existing, invoice_id);
         }
         let digest = params_digest(raw);
@@ -454,9 +433,7 @@ impl Engine {
             }
         }
 
-        let (resource, cvv) = self
-            .resolve_payment_tool_token(&party_id, token, false)
-            .await?;
+        let (resource, cvv) = self.resolve_payment_tool_token(&party_id, token, false).await?;
         if resource.payment_session != session {
             return Err(logic(
                 "invalidPaymentSession",
@@ -465,17 +442,11 @@ impl Engine {
         }
         let party = self.party(&party_id).await?;
         if party.is_blocked || party.is_suspended {
-            return Err(logic(
-                "invalidPartyStatus",
-                "your organisation is blocked or suspended",
-            ));
+            return Err(logic("invalidPartyStatus", "your organisation is blocked or suspended"));
         }
         let shop = self.shop(&party_id, &invoice.shop_id).await?;
         if !shop.is_active() {
-            return Err(logic(
-                "invalidShopStatus",
-                "the shop is blocked or suspended (frozen)",
-            ));
+            return Err(logic("invalidShopStatus", "the shop is blocked or suspended (frozen)"));
         }
         self.check_payable(&invoice)?;
 
@@ -508,10 +479,7 @@ impl Engine {
         let Some((seq,)) = claimed else {
             tx.rollback().await?;
             let fresh = self.invoice(&party_id, invoice_id).await?;
-            if let Some(existing) = self
-                .payment_where("payment_session = $1", &[session])
-                .await?
-            {
+            if let Some(existing) = self.payment_where("payment_session = $1", &[session]).await? {
                 return self.same_session(existing, invoice_id);
             }
             self.check_payable(&fresh)?;
@@ -550,10 +518,7 @@ impl Engine {
             Err(e) if is_unique_violation(&e) => {
                 // A concurrent retry with the same session or externalID won the race.
                 tx.rollback().await?;
-                if let Some(existing) = self
-                    .payment_where("payment_session = $1", &[session])
-                    .await?
-                {
+                if let Some(existing) = self.payment_where("payment_session = $1", &[session]).await? {
                     return self.same_session(existing, invoice_id);
                 }
                 if let Some(x) = &p.external_id {
@@ -567,20 +532,10 @@ impl Engine {
         }
 
         let card = self.card_of(&resource, cvv)?;
-        self.authorise(
-            invoice_id,
-            &payment_id,
-            invoice.amount,
-            &invoice.currency,
-            card,
-            &shop,
-        )
-        .await?;
+        self.authorise(invoice_id, &payment_id, invoice.amount, &invoice.currency, card, &shop)
+            .await?;
         let payment = self
-            .payment_where(
-                "invoice_id = $1 and payment_id = $2",
-                &[invoice_id, &payment_id],
-            )
+            .payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, &payment_id])
             .await?
             .ok_or_else(|| EngineError::Internal("payment vanished".into()))?;
         Ok((payment, true))
@@ -590,10 +545,7 @@ impl Engine {
         if invoice.status != InvoiceStatus::Unpaid {
             return Err(logic(
                 "invalidInvoiceStatus",
-                format!(
-                    "the invoice is {}, it cannot be paid",
-                    invoice.status.as_str()
-                ),
+                format!("the invoice is {}, it cannot be paid", invoice.status.as_str()),
             ));
         }
         if invoice.due_date <= self.clock.now_micros() {
@@ -605,16 +557,9 @@ impl Engine {
         Ok(())
     }
 
-    async fn payment_by_external(
-        &self,
-        party_id: &str,
-        external_id: &str,
-    ) -> EngineResult<Option<Payment>> {
-        self.payment_where(
-            "party_id = $1 and external_id = $2",
-            &[party_id, external_id],
-        )
-        .await
+    async fn payment_by_external(&self, party_id: &str, external_id: &str) -> EngineResult<Option<Payment>> {
+        self.payment_where("party_id = $1 and external_id = $2", &[party_id, external_id])
+            .await
     }
 
     fn same_session(&self, existing: Payment, invoice_id: &str) -> EngineResult<(Payment, bool)> {
@@ -629,19 +574,13 @@ impl Engine {
     }
 
     /// The same externalID with the same parameters is the same payment; otherwise 409.
-    async fn same_external(
-        &self,
-        existing: Payment,
-        external_id: &str,
-        digest: &str,
-    ) -> EngineResult<(Payment, bool)> {
-        let stored: Option<(String,)> = sqlx::query_as(
-            "select params_digest from payments where invoice_id = $1 and payment_id = $2",
-        )
-        .bind(&existing.invoice_id)
-        .bind(&existing.payment_id)
-        .fetch_optional(&self.db.pool)
-        .await?;
+    async fn same_external(&self, existing: Payment, external_id: &str, digest: &str) -> EngineResult<(Payment, bool)> {
+        let stored: Option<(String,)> =
+            sqlx::query_as("select params_digest from payments where invoice_id = $1 and payment_id = $2")
+                .bind(&existing.invoice_id)
+                .bind(&existing.payment_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
         if stored.map(|s| s.0 == digest).unwrap_or(false) {
             return Ok((existing, false));
         }
@@ -662,13 +601,8 @@ impl Engine {
         card: Card,
         shop: &Shop,
     ) -> EngineResult<()> {
-        let md = self
-            .keys
-            .sign(MD_KIND, &json!({"i": invoice_id, "p": payment_id}));
-        let term_url = format!(
-            "{}/interaction/3ds",
-            self.config.public_url.trim_end_matches('/')
-        );
+        let md = self.keys.sign(MD_KIND, &json!({"i": invoice_id, "p": payment_id}));
+        let term_url = format!("{}/interaction/3ds", self.config.public_url.trim_end_matches('/'));
         let req = AuthRequest {
             reference: format!("{invoice_id}.{payment_id}"),
             amount,
@@ -690,11 +624,7 @@ impl Engine {
                 self.fail_payment(invoice_id, payment_id, txn_id.as_deref(), &error)
                     .await
             }
-            Ok(AuthOutcome::Challenge {
-                txn_id,
-                acs_url,
-                pareq,
-            }) => {
+            Ok(AuthOutcome::Challenge { txn_id, acs_url, pareq }) => {
                 let interaction = json!({
                     "interactionType": "Redirect",
                     "request": {
@@ -760,26 +690,17 @@ impl Engine {
             return Ok(()); // someone else already moved it on
         }
         let payment = self
-            .payment_where(
-                "invoice_id = $1 and payment_id = $2",
-                &[invoice_id, payment_id],
-            )
+            .payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, payment_id])
             .await?
             .ok_or_else(|| EngineError::Internal("payment vanished".into()))?;
         if payment.flow == FlowType::Instant {
-            self.capture_processed(&payment, payment.amount, shop)
-                .await?;
+            self.capture_processed(&payment, payment.amount, shop).await?;
         }
         Ok(())
     }
 
     /// processed → captured with the commission; the invoice becomes paid — one transaction.
-    pub(crate) async fn capture_processed(
-        &self,
-        payment: &Payment,
-        amount: i64,
-        shop: &Shop,
-    ) -> EngineResult<()> {
+    pub(crate) async fn capture_processed(&self, payment: &Payment, amount: i64, shop: &Shop) -> EngineResult<()> {
         let txn_id = payment.bank_ref.clone().unwrap_or_default();
         match self.bank.capture(&txn_id, amount).await? {
             OpOutcome::Done => {
@@ -849,29 +770,19 @@ impl Engine {
 
     /// The buyer came back from the issuer's 3-D Secure page (`TermUrl`) with `MD` and `PaRes`.
     #[tracing::instrument(skip_all)]
-    pub async fn complete_interaction(
-        &self,
-        md: &str,
-        pares: &str,
-    ) -> EngineResult<InteractionResult> {
+    pub async fn complete_interaction(&self, md: &str, pares: &str) -> EngineResult<InteractionResult> {
         let claims = self
             .keys
             .verify(MD_KIND, md)
             .ok_or_else(|| EngineError::invalid_request("MD is not valid"))?;
-        let (Some(invoice_id), Some(payment_id)) = (claims["i"].as_str(), claims["p"].as_str())
-        else {
+        let (Some(invoice_id), Some(payment_id)) = (claims["i"].as_str(), claims["p"].as_str()) else {
             return Err(EngineError::invalid_request("MD is not valid"));
         };
         let payment = self
-            .payment_where(
-                "invoice_id = $1 and payment_id = $2",
-                &[invoice_id, payment_id],
-            )
+            .payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, payment_id])
             .await?
             .ok_or_else(|| EngineError::not_found("Payment"))?;
-        let redirect_url = payment.payer["sessionInfo"]["redirectUrl"]
-            .as_str()
-            .map(str::to_string);
+        let redirect_url = payment.payer["sessionInfo"]["redirectUrl"].as_str().map(str::to_string);
         if payment.status == PaymentStatus::Pending && payment.user_interaction.is_some() {
             let txn_id = payment.bank_ref.clone().unwrap_or_default();
             let shop = self.shop(&payment.party_id, &payment.shop_id).await?;
@@ -884,24 +795,15 @@ impl Engine {
                     self.on_authorised(invoice_id, payment_id, &txn_id, &rrn, &approval_code, &shop)
                         .await?
                 }
-                AuthOutcome::Declined { error, .. } => {
-                    self.fail_payment(invoice_id, payment_id, None, &error)
-                        .await?
-                }
+                AuthOutcome::Declined { error, .. } => self.fail_payment(invoice_id, payment_id, None, &error).await?,
                 AuthOutcome::Challenge { .. } => {}
             }
         }
         let payment = self
-            .payment_where(
-                "invoice_id = $1 and payment_id = $2",
-                &[invoice_id, payment_id],
-            )
+            .payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, payment_id])
             .await?
             .ok_or_else(|| EngineError::not_found("Payment"))?;
-        Ok(InteractionResult {
-            payment,
-            redirect_url,
-        })
+        Ok(InteractionResult { payment, redirect_url })
     }
 }
 
@@ -912,7 +814,7 @@ mod tests {
     #[test]
     fn commission_rounds_half_up_in_minor_units() {
         assert_eq!(commission(100_000, 10), 100); // 0.1 % of 1 000.00
-        assert_eq!(commission(1_070_00, 10), 107);
+        assert_eq!(commission(107_000, 10), 107);
         assert_eq!(commission(5_000, 10), 5);
         assert_eq!(commission(4_999, 10), 5);
         assert_eq!(commission(4_499, 10), 4);
@@ -922,26 +824,14 @@ mod tests {
     #[test]
     fn transitions_follow_the_lifecycle() {
         use PaymentStatus::*;
-        assert!(
-            Pending.can_become(Processed)
-                && Processed.can_become(Captured)
-                && Captured.can_become(Refunded)
-        );
-        assert!(
-            !Failed.can_become(Captured)
-                && !Captured.can_become(Pending)
-                && !Refunded.can_become(Captured)
-        );
-        assert!(
-            Pending.is_in_progress() && Processed.is_in_progress() && !Captured.is_in_progress()
-        );
+        assert!(Pending.can_become(Processed) && Processed.can_become(Captured) && Captured.can_become(Refunded));
+        assert!(!Failed.can_become(Captured) && !Captured.can_become(Pending) && !Refunded.can_become(Captured));
+        assert!(Pending.is_in_progress() && Processed.is_in_progress() && !Captured.is_in_progress());
     }
 
     #[test]
     fn contact_info_rules() {
-        assert!(
-            check_contact_info(&json!({"email": "a@b.ru", "phoneNumber": "+79990001122"})).is_ok()
-        );
+        assert!(check_contact_info(&json!({"email": "a@b.ru", "phoneNumber": "+79990001122"})).is_ok());
         assert!(check_contact_info(&json!({"email": "nope"})).is_err());
         assert!(check_contact_info(&json!({"phoneNumber": "8999"})).is_err());
         assert!(check_contact_info(&json!("x")).is_err());

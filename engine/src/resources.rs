@@ -54,11 +54,7 @@ fn invalid(m: impl Into<String>) -> EngineError {
 impl Engine {
     /// createPaymentResource: returns upstream's `PaymentResourceResult`.
     #[tracing::instrument(skip_all, fields(party_id = %party_id))]
-    pub async fn create_payment_resource(
-        &self,
-        party_id: &str,
-        p: PaymentResourceParams,
-    ) -> EngineResult<Value> {
+    pub async fn create_payment_resource(&self, party_id: &str, p: PaymentResourceParams) -> EngineResult<Value> {
         let tool = p
             .payment_tool
             .as_object()
@@ -79,10 +75,8 @@ impl Engine {
                 Some(_) => Err(invalid(format!("paymentTool.{k} must be a string"))),
             }
         };
-        let number =
-            text("cardNumber")?.ok_or_else(|| invalid("paymentTool.cardNumber is required"))?;
-        let number = CardNumber::parse(number)
-            .map_err(|e| invalid(format!("paymentTool.cardNumber: {e}")))?;
+        let number = text("cardNumber")?.ok_or_else(|| invalid("paymentTool.cardNumber is required"))?;
+        let number = CardNumber::parse(number).map_err(|e| invalid(format!("paymentTool.cardNumber: {e}")))?;
         let exp = text("expDate")?.ok_or_else(|| invalid("paymentTool.expDate is required"))?;
         let exp = ExpDate::parse(exp, self.clock.now().date_naive())
             .map_err(|e| invalid(format!("paymentTool.expDate: {e}")))?;
@@ -104,9 +98,7 @@ impl Engine {
             .and_then(Value::as_str)
             .ok_or_else(|| invalid("clientInfo.fingerprint is required"))?;
         if fingerprint.chars().count() > 1000 {
-            return Err(invalid(
-                "clientInfo.fingerprint must be at most 1000 characters",
-            ));
+            return Err(invalid("clientInfo.fingerprint must be at most 1000 characters"));
         }
         let mut client_info = json!({"fingerprint": fingerprint});
         if let Some(ip) = ci.get("ip").and_then(Value::as_str) {
@@ -170,9 +162,7 @@ impl Engine {
     ) -> String {
         let mut claims = json!({"r": resource_id, "e": valid_until});
         if let Some(cvv) = cvv {
-            claims["c"] = json!(self
-                .keys
-                .seal(cvv.expose().as_bytes(), &format!("cvv:{resource_id}")));
+            claims["c"] = json!(self.keys.seal(cvv.expose().as_bytes(), &format!("cvv:{resource_id}")));
         }
         self.keys.sign(TOKEN_KIND, &claims)
     }
@@ -204,16 +194,14 @@ impl Engine {
         .ok_or_else(|| bad("the payment tool token is not valid"))?;
         let valid_until: i64 = row.try_get("valid_until")?;
         if !allow_expired && valid_until <= self.clock.now_micros() {
-            return Err(bad(
-                "the payment tool token has expired; tokenise the card again",
-            ));
+            return Err(bad("the payment tool token has expired; tokenise the card again"));
         }
         let card_sealed: String = row.try_get("card_sealed")?;
-        let sealed_details = self.keys.open(&card_sealed, resource_id).ok_or_else(|| {
-            EngineError::Internal("card data does not open with the configured key".into())
-        })?;
-        let vault: Value = serde_json::from_slice(&sealed_details)
-            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let sealed_details = self
+            .keys
+            .open(&card_sealed, resource_id)
+            .ok_or_else(|| EngineError::Internal("card data does not open with the configured key".into()))?;
+        let vault: Value = serde_json::from_slice(&sealed_details).map_err(|e| EngineError::Internal(e.to_string()))?;
         let number = CardNumber::parse(vault["pan"].as_str().unwrap_or_default())
             .map_err(|e| EngineError::Internal(e.to_string()))?;
         let cvv = claims["c"]
@@ -237,19 +225,12 @@ impl Engine {
     }
 
     /// Opens the vault for the acquirer (the only place a full PAN exists in memory).
-    pub(crate) fn card_of(
-        &self,
-        resource: &StoredResource,
-        cvv: Option<Secret<String>>,
-    ) -> EngineResult<Card> {
+    pub(crate) fn card_of(&self, resource: &StoredResource, cvv: Option<Secret<String>>) -> EngineResult<Card> {
         let raw = self
             .keys
             .open(&resource.card_sealed, &resource.resource_id)
-            .ok_or_else(|| {
-                EngineError::Internal("card data does not open with the configured key".into())
-            })?;
-        let vault: Value =
-            serde_json::from_slice(&raw).map_err(|e| EngineError::Internal(e.to_string()))?;
+            .ok_or_else(|| EngineError::Internal("card data does not open with the configured key".into()))?;
+        let vault: Value = serde_json::from_slice(&raw).map_err(|e| EngineError::Internal(e.to_string()))?;
         let number = CardNumber::parse(vault["pan"].as_str().unwrap_or_default())
             .map_err(|e| EngineError::Internal(e.to_string()))?;
         let (mm, yyyy) = vault["exp"]

@@ -117,12 +117,8 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
                 None => (engine::ids::random_base62(16), true),
             };
             let party = engine.create_party(&name, &email, &password).await?;
-            let mut v =
-                json!({"partyID": party.party_id, "name": party.name, "email": party.email});
-            let mut lines = vec![
-                ("partyID", party.party_id.clone()),
-                ("email", party.email.clone()),
-            ];
+            let mut v = json!({"partyID": party.party_id, "name": party.name, "email": party.email});
+            let mut lines = vec![("partyID", party.party_id.clone()), ("email", party.email.clone())];
             if generated {
                 v["password"] = json!(password);
                 lines.push(("password", password.clone()));
@@ -167,10 +163,7 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             emit(
                 &out,
                 &v,
-                &[
-                    ("shopID", shop.shop_id.clone()),
-                    ("name", shop.name.clone()),
-                ],
+                &[("shopID", shop.shop_id.clone()), ("name", shop.name.clone())],
             );
         }
         AdminCommand::IssueKey {

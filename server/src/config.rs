@@ -75,11 +75,7 @@ pub struct ServeArgs {
     #[arg(long, env = "DUCATPAY_SANDBOX_LATENCY_MS", default_value_t = 0)]
     pub sandbox_latency_ms: u64,
     /// The sandbox bank declines authorisations above this amount (minor units).
-    #[arg(
-        long,
-        env = "DUCATPAY_SANDBOX_MAX_AMOUNT",
-        default_value_t = 10_000_000_000
-    )]
+    #[arg(long, env = "DUCATPAY_SANDBOX_MAX_AMOUNT", default_value_t = 10_000_000_000)]
     pub sandbox_max_amount: i64,
     /// Commission for new shops in hundredths of a percent (10 = 0.1 %).
     #[arg(long, env = "DUCATPAY_DEFAULT_FEE_BPS", default_value_t = 10)]
@@ -109,8 +105,8 @@ impl ServeArgs {
     }
 
     pub fn site_root(&self) -> PathBuf {
-        self.site_root.clone().unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"))
-        })
+        self.site_root
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")))
     }
 }

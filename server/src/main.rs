@@ -31,10 +31,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("DUCATPAY_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_env("DUCATPAY_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -63,27 +60,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         match ducatpay::admin::seed_demo_if_empty(&app.engine).await? {
             Some(demo) => {
                 println!("  demo data (new database):");
-                println!(
-                    "    partyID       {}",
-                    demo["partyID"].as_str().unwrap_or_default()
-                );
-                println!(
-                    "    shopID        {}",
-                    demo["shopID"].as_str().unwrap_or_default()
-                );
-                println!(
-                    "    apiKey        {}",
-                    demo["apiKey"].as_str().unwrap_or_default()
-                );
+                println!("    partyID       {}", demo["partyID"].as_str().unwrap_or_default());
+                println!("    shopID        {}", demo["shopID"].as_str().unwrap_or_default());
+                println!("    apiKey        {}", demo["apiKey"].as_str().unwrap_or_default());
                 println!(
                     "    cabinet       {} / {}",
                     demo["cabinet"]["email"].as_str().unwrap_or_default(),
                     demo["cabinet"]["password"].as_str().unwrap_or_default()
                 );
             }
-            None => println!(
-                "  demo data exists; `ducatpay admin demo --json` issues a fresh demo API key"
-            ),
+            None => println!("  demo data exists; `ducatpay admin demo --json` issues a fresh demo API key"),
         }
     }
     app.run().await?;

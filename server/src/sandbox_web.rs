@@ -14,10 +14,7 @@ use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/sandbox/acs/{txn_id}",
-            get(acs_page_get).post(acs_page_post),
-        )
+        .route("/sandbox/acs/{txn_id}", get(acs_page_get).post(acs_page_post))
         .route("/sandbox/acs/{txn_id}/answer", post(acs_answer))
         .route("/interaction/3ds", get(term_get).post(term_post))
 }
@@ -55,11 +52,7 @@ async fn acs_page_post(
 }
 
 /// The issuer's challenge page: the buyer confirms or cancels.
-async fn acs_page(
-    State(s): State<AppState>,
-    Path(txn_id): Path<String>,
-    form: HashMap<String, String>,
-) -> Response {
+async fn acs_page(State(s): State<AppState>, Path(txn_id): Path<String>, form: HashMap<String, String>) -> Response {
     let Some(bank) = s.engine.sandbox.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -107,18 +100,11 @@ struct Answer {
 }
 
 /// The buyer answered: send the browser back to TermUrl with the issuer's PaRes.
-async fn acs_answer(
-    State(s): State<AppState>,
-    Path(txn_id): Path<String>,
-    Form(a): Form<Answer>,
-) -> Response {
+async fn acs_answer(State(s): State<AppState>, Path(txn_id): Path<String>, Form(a): Form<Answer>) -> Response {
     let Some(bank) = s.engine.sandbox.as_ref() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let pares = match bank
-        .answer_challenge(&txn_id, a.decision == "confirm")
-        .await
-    {
+    let pares = match bank.answer_challenge(&txn_id, a.decision == "confirm").await {
         Ok(p) => p,
         Err(_) => {
             return (
@@ -138,16 +124,12 @@ async fn acs_answer(
     if !term.starts_with(&format!("{base}/interaction/3ds")) {
         return (
             StatusCode::BAD_REQUEST,
-            page(
-                "Bad TermUrl",
-                "<h1>TermUrl does not belong to this service</h1>",
-            ),
+            page("Bad TermUrl", "<h1>TermUrl does not belong to this service</h1>"),
         )
             .into_response();
     }
-    let mut url = reqwest::Url::parse(&term).unwrap_or_else(|_| {
-        reqwest::Url::parse(&format!("{base}/interaction/3ds")).expect("valid base")
-    });
+    let mut url = reqwest::Url::parse(&term)
+        .unwrap_or_else(|_| reqwest::Url::parse(&format!("{base}/interaction/3ds")).expect("valid base"));
     if !a.md.is_empty() && !url.query_pairs().any(|(k, _)| k == "MD") {
         url.query_pairs_mut().append_pair("MD", &a.md);
     }
@@ -184,10 +166,7 @@ async fn term(State(s): State<AppState>, p: TermParams) -> Response {
                     "Payment successful",
                     "The payment went through. You can close this page.",
                 ),
-                "failed" => (
-                    "Payment failed",
-                    "The bank refused the payment. No money was taken.",
-                ),
+                "failed" => ("Payment failed", "The bank refused the payment. No money was taken."),
                 _ => ("Payment in progress", "The payment is being processed."),
             };
             (
@@ -208,10 +187,7 @@ async fn term(State(s): State<AppState>, p: TermParams) -> Response {
             tracing::warn!(error = %e, "3-D Secure return refused");
             (
                 StatusCode::BAD_REQUEST,
-                page(
-                    "Payment link not valid",
-                    "<h1>This payment link is not valid</h1>",
-                ),
+                page("Payment link not valid", "<h1>This payment link is not valid</h1>"),
             )
                 .into_response()
         }

@@ -71,20 +71,14 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", args.listen))?;
         let addr = listener.local_addr()?;
-        let public_url = args
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let sandbox = SandboxConfig {
             latency: Duration::from_millis(args.sandbox_latency_ms),
             max_amount: args.sandbox_max_amount,
             public_url: public_url.clone(),
         };
-        let engine =
-            open_engine(&args.db, &public_url, sandbox, args.default_fee_bps, clock).await?;
-        let state = AppState {
-            engine: engine.clone(),
-        };
+        let engine = open_engine(&args.db, &public_url, sandbox, args.default_fee_bps, clock).await?;
+        let state = AppState { engine: engine.clone() };
         let router = Router::new()
             .nest("/v2", crate::api::router())
             .merge(crate::sandbox_web::router())
@@ -107,10 +101,7 @@ impl Application {
     }
 
     /// Runs until the future resolves (tests stop servers this way).
-    pub async fn run_until(
-        self,
-        stop: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(stop)
             .await
@@ -123,8 +114,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

@@ -87,11 +87,7 @@ mod tests {
             .unwrap_or_default()
             .to_owned();
         let body = to_bytes(res.into_body(), usize::MAX).await.expect("body");
-        (
-            status,
-            content_type,
-            String::from_utf8_lossy(&body).into_owned(),
-        )
+        (status, content_type, String::from_utf8_lossy(&body).into_owned())
     }
 
     #[tokio::test]
@@ -105,14 +101,8 @@ mod tests {
         assert!(content_type.starts_with("text/html"), "{content_type}");
         assert!(html.contains("<title>DucatPay</title>"), "{html}");
         assert!(html.contains("<h1>DucatPay</h1>"), "{html}");
-        assert!(
-            html.contains("/pkg/ducatpay.js"),
-            "hydration script: {html}"
-        );
-        assert!(
-            html.contains("/pkg/ducatpay_bg.wasm"),
-            "wasm preload: {html}"
-        );
+        assert!(html.contains("/pkg/ducatpay.js"), "hydration script: {html}");
+        assert!(html.contains("/pkg/ducatpay_bg.wasm"), "wasm preload: {html}");
         assert!(html.contains("/pkg/ducatpay.css"), "stylesheet: {html}");
     }
 

@@ -15,7 +15,8 @@ async fn create_invoice_returns_invoice_and_access_token_with_cart_total() {
     ]);
     body["externalID"] = json!("order-42");
     body["description"] = json!("Two teas and a cup");
-    body["bankAccount"] = json!({"accountType": "InvoiceRussianBankAccount", "account": "40702810000000000001", "bankBik": "044525225"});
+    body["bankAccount"] =
+        json!({"accountType": "InvoiceRussianBankAccount", "account": "40702810000000000001", "bankBik": "044525225"});
     body["clientInfo"] = json!({"trustLevel": "wellKnown"});
     let r = app.post("/v2/processing/invoices", &app.key, body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -31,27 +32,15 @@ async fn create_invoice_returns_invoice_and_access_token_with_cart_total() {
     assert_eq!(inv["bankAccount"]["bankBik"], "044525225");
     assert_eq!(inv["clientInfo"]["trustLevel"], "wellKnown");
     assert_eq!(inv["dueDate"], "2099-01-01T00:00:00Z");
-    assert!(
-        r.body["invoiceAccessToken"]["payload"]
-            .as_str()
-            .unwrap()
-            .len()
-            > 20
-    );
+    assert!(r.body["invoiceAccessToken"]["payload"].as_str().unwrap().len() > 20);
 
     let id = inv["id"].as_str().unwrap();
-    let got = app
-        .get(&format!("/v2/processing/invoices/{id}"), &app.key)
-        .await;
+    let got = app.get(&format!("/v2/processing/invoices/{id}"), &app.key).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(&got.body, inv);
-    let by_ext = app
-        .get("/v2/processing/invoices?externalID=order-42", &app.key)
-        .await;
+    let by_ext = app.get("/v2/processing/invoices?externalID=order-42", &app.key).await;
     assert_eq!(by_ext.body["id"], id);
-    let none = app
-        .get("/v2/processing/invoices?externalID=nope", &app.key)
-        .await;
+    let none = app.get("/v2/processing/invoices?externalID=nope", &app.key).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
     assert!(none.body["message"].is_string());
 }
@@ -115,11 +104,7 @@ async fn every_invalid_invoice_gets_its_400_code_and_writes_nothing() {
         b
     };
     let cases: Vec<(&str, Value, &str)> = vec![
-        (
-            "unknown shop",
-            with("shopID", json!("nope")),
-            "invalidShopID",
-        ),
+        ("unknown shop", with("shopID", json!("nope")), "invalidShopID"),
         (
             "another party's shop",
             with("shopID", json!(other_shop)),
@@ -150,21 +135,9 @@ async fn every_invalid_invoice_gets_its_400_code_and_writes_nothing() {
         ("missing product", without("product"), "invalidRequest"),
         ("missing currency", without("currency"), "invalidRequest"),
         ("missing metadata", without("metadata"), "invalidRequest"),
-        (
-            "metadata not an object",
-            with("metadata", json!("x")),
-            "invalidRequest",
-        ),
-        (
-            "amount is a string",
-            with("amount", json!("1000")),
-            "invalidRequest",
-        ),
-        (
-            "amount is fractional",
-            with("amount", json!(10.5)),
-            "invalidRequest",
-        ),
+        ("metadata not an object", with("metadata", json!("x")), "invalidRequest"),
+        ("amount is a string", with("amount", json!("1000")), "invalidRequest"),
+        ("amount is fractional", with("amount", json!(10.5)), "invalidRequest"),
         (
             "product too long",
             with("product", json!("x".repeat(101))),
@@ -180,11 +153,7 @@ async fn every_invalid_invoice_gets_its_400_code_and_writes_nothing() {
             with("externalID", json!("x".repeat(41))),
             "invalidRequest",
         ),
-        (
-            "currency lowercase",
-            with("currency", json!("rub")),
-            "invalidRequest",
-        ),
+        ("currency lowercase", with("currency", json!("rub")), "invalidRequest"),
         (
             "currency not the shop's",
             with("currency", json!("USD")),
@@ -211,22 +180,11 @@ async fn every_invalid_invoice_gets_its_400_code_and_writes_nothing() {
             with("clientInfo", json!({"trustLevel": "trusted"})),
             "invalidRequest",
         ),
-        (
-            "zero amount",
-            with("amount", json!(0)),
-            "invalidInvoiceCost",
-        ),
-        (
-            "negative amount",
-            with("amount", json!(-5)),
-            "invalidInvoiceCost",
-        ),
+        ("zero amount", with("amount", json!(0)), "invalidInvoiceCost"),
+        ("negative amount", with("amount", json!(-5)), "invalidInvoiceCost"),
         (
             "amount differs from cart",
-            with(
-                "cart",
-                json!([{"product": "a", "quantity": 1, "price": 999}]),
-            ),
+            with("cart", json!([{"product": "a", "quantity": 1, "price": 999}])),
             "invalidInvoiceCost",
         ),
         ("empty cart", with("cart", json!([])), "invalidInvoiceCart"),
@@ -237,10 +195,7 @@ async fn every_invalid_invoice_gets_its_400_code_and_writes_nothing() {
         ),
         (
             "cart line quantity 0",
-            with(
-                "cart",
-                json!([{"product": "a", "quantity": 0, "price": 1000}]),
-            ),
+            with("cart", json!([{"product": "a", "quantity": 0, "price": 1000}])),
             "invalidInvoiceCart",
         ),
         (
@@ -278,10 +233,7 @@ async fn every_invalid_invoice_gets_its_400_code_and_writes_nothing() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{name}: {}", r.text);
         assert_eq!(r.body["code"], code, "{name}: {}", r.text);
         assert!(
-            r.body["message"]
-                .as_str()
-                .map(|m| !m.is_empty())
-                .unwrap_or(false),
+            r.body["message"].as_str().map(|m| !m.is_empty()).unwrap_or(false),
             "{name}: no message"
         );
     }
@@ -316,13 +268,9 @@ async fn external_id_reuse_returns_same_invoice_or_409() {
     let app = spawn_app().await;
     let mut body = app.invoice_body(5000);
     body["externalID"] = json!("ext-1");
-    let first = app
-        .post("/v2/processing/invoices", &app.key, body.clone())
-        .await;
+    let first = app.post("/v2/processing/invoices", &app.key, body.clone()).await;
     assert_eq!(first.status, StatusCode::CREATED);
-    let again = app
-        .post("/v2/processing/invoices", &app.key, body.clone())
-        .await;
+    let again = app.post("/v2/processing/invoices", &app.key, body.clone()).await;
     assert_eq!(again.status, StatusCode::CREATED);
     assert_eq!(again.body["invoice"]["id"], first.body["invoice"]["id"]);
     body["amount"] = json!(6000);

@@ -19,15 +19,10 @@ async fn instant_payment_is_captured_and_pays_the_invoice_with_commission() {
     assert_eq!(pay["amount"], 107_000);
     assert_eq!(pay["flow"]["type"], "PaymentFlowInstant");
     assert_eq!(pay["payer"]["payerType"], "PaymentResourcePayer");
-    assert_eq!(
-        pay["payer"]["paymentToolDetails"]["cardNumberMask"],
-        "424242******4242"
-    );
+    assert_eq!(pay["payer"]["paymentToolDetails"]["cardNumberMask"], "424242******4242");
     assert!(pay["payer"]["paymentToolToken"].is_string());
     assert!(pay["transactionInfo"]["rrn"].is_string());
-    let inv = app
-        .get(&format!("/v2/processing/invoices/{invoice_id}"), &token)
-        .await;
+    let inv = app.get(&format!("/v2/processing/invoices/{invoice_id}"), &token).await;
     assert_eq!(inv.body["status"], "paid");
     // 0.1 % of 1 070.00 RUB is 1.07 RUB.
     let (fee,): (i64,) = sqlx::query_as("select fee from payments where invoice_id = $1")
@@ -37,26 +32,17 @@ async fn instant_payment_is_captured_and_pays_the_invoice_with_commission() {
         .unwrap();
     assert_eq!(fee, 107);
     let list = app
-        .get(
-            &format!("/v2/processing/invoices/{invoice_id}/payments"),
-            &app.key,
-        )
+        .get(&format!("/v2/processing/invoices/{invoice_id}/payments"), &app.key)
         .await;
     assert_eq!(list.body.as_array().unwrap().len(), 1);
     let one = app
-        .get(
-            &format!("/v2/processing/invoices/{invoice_id}/payments/1"),
-            &app.key,
-        )
+        .get(&format!("/v2/processing/invoices/{invoice_id}/payments/1"), &app.key)
         .await;
     assert_eq!(one.body["status"], "captured");
     assert_eq!(
-        app.get(
-            &format!("/v2/processing/invoices/{invoice_id}/payments/2"),
-            &app.key
-        )
-        .await
-        .status,
+        app.get(&format!("/v2/processing/invoices/{invoice_id}/payments/2"), &app.key)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -78,9 +64,7 @@ async fn declined_card_fails_with_the_upstream_error_tree_and_the_invoice_can_be
         r.body["error"],
         json!({"code": "authorization_failed", "subError": {"code": "insufficient_funds"}})
     );
-    let inv = app
-        .get(&format!("/v2/processing/invoices/{invoice_id}"), &token)
-        .await;
+    let inv = app.get(&format!("/v2/processing/invoices/{invoice_id}"), &token).await;
     assert_eq!(inv.body["status"], "unpaid");
     let good = app.tokenise(&token, SUCCESS).await;
     let r = app
@@ -140,10 +124,7 @@ async fn three_ds_card_waits_for_the_buyer_then_captures() {
     let ui = &pay["userInteraction"];
     assert_eq!(ui["interactionType"], "Redirect");
     assert_eq!(ui["request"]["requestType"], "BrowserPostRequest");
-    assert!(ui["request"]["uriTemplate"]
-        .as_str()
-        .unwrap()
-        .contains("/sandbox/acs/"));
+    assert!(ui["request"]["uriTemplate"].as_str().unwrap().contains("/sandbox/acs/"));
     // While the buyer is on the issuer page, another payment on this invoice must wait.
     let another = app.tokenise(&token, SUCCESS).await;
     let r = app
@@ -159,10 +140,7 @@ async fn three_ds_card_waits_for_the_buyer_then_captures() {
     let page = app.answer_3ds(&pay, "confirm").await;
     assert!(page.contains("data-status=\"captured\""), "{page}");
     let now = app
-        .get(
-            &format!("/v2/processing/invoices/{invoice_id}/payments/1"),
-            &token,
-        )
+        .get(&format!("/v2/processing/invoices/{invoice_id}/payments/1"), &token)
         .await;
     assert_eq!(now.body["status"], "captured");
     assert!(now.body.get("userInteraction").is_none());
@@ -195,10 +173,7 @@ async fn three_ds_failure_timeout_and_cancel_fail_the_payment() {
         let page = app.answer_3ds(&pay, decision).await;
         assert!(page.contains("data-status=\"failed\""), "{card}: {page}");
         let p = app
-            .get(
-                &format!("/v2/processing/invoices/{invoice_id}/payments/1"),
-                &token,
-            )
+            .get(&format!("/v2/processing/invoices/{invoice_id}/payments/1"), &token)
             .await;
         assert_eq!(p.body["status"], "failed");
         assert_eq!(p.body["error"]["code"], "preauthorization_failed");
@@ -219,11 +194,7 @@ async fn three_ds_redirects_the_buyer_to_the_merchant_when_asked() {
     let mut body = TestApp::payment_body(&res);
     body["payer"]["sessionInfo"] = json!({"redirectUrl": "https://shop.example.com/thanks"});
     let pay = app
-        .post(
-            &format!("/v2/processing/invoices/{invoice_id}/payments"),
-            &token,
-            body,
-        )
+        .post(&format!("/v2/processing/invoices/{invoice_id}/payments"), &token, body)
         .await
         .body;
     let req = &pay["userInteraction"]["request"];
@@ -253,10 +224,7 @@ async fn three_ds_redirects_the_buyer_to_the_merchant_when_asked() {
     assert!(to_term.status().is_redirection());
     let term = to_term.headers()["location"].to_str().unwrap().to_string();
     let to_shop = no_follow.get(&term).send().await.unwrap();
-    assert_eq!(
-        to_shop.headers()["location"],
-        "https://shop.example.com/thanks"
-    );
+    assert_eq!(to_shop.headers()["location"], "https://shop.example.com/thanks");
 }
 
 #[tokio::test]
@@ -341,8 +309,7 @@ async fn racing_payments_with_different_cards_pay_an_invoice_at_most_once() {
         match r.status {
             StatusCode::CREATED => created += 1,
             StatusCode::BAD_REQUEST => assert!(
-                r.body["code"] == "invoicePaymentPending"
-                    || r.body["code"] == "invalidInvoiceStatus",
+                r.body["code"] == "invoicePaymentPending" || r.body["code"] == "invalidInvoiceStatus",
                 "{}",
                 r.text
             ),
@@ -358,11 +325,7 @@ async fn racing_payments_with_different_cards_pay_an_invoice_at_most_once() {
     // Paid means paid: a later attempt is refused.
     let late = TestApp::payment_body(&app.tokenise(&token, SUCCESS).await);
     let r = app
-        .post(
-            &format!("/v2/processing/invoices/{invoice_id}/payments"),
-            &token,
-            late,
-        )
+        .post(&format!("/v2/processing/invoices/{invoice_id}/payments"), &token, late)
         .await;
     assert_eq!(r.body["code"], "invalidInvoiceStatus");
 }

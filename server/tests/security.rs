@@ -8,13 +8,7 @@ use serde_json::json;
 async fn x_request_id_is_required_limited_and_echoed() {
     let app = spawn_app().await;
     let url = format!("{}/v2/processing/me", app.base);
-    let missing = app
-        .http
-        .get(&url)
-        .bearer_auth(&app.key)
-        .send()
-        .await
-        .unwrap();
+    let missing = app.http.get(&url).bearer_auth(&app.key).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         missing.json::<serde_json::Value>().await.unwrap()["code"],
@@ -144,31 +138,22 @@ async fn the_invoice_access_token_opens_exactly_its_own_invoice() {
         .await;
     assert_eq!(pay.status, StatusCode::CREATED);
     assert_eq!(
-        app.get(
-            &format!("/v2/processing/invoices/{invoice_id}/payments/1"),
-            &token
-        )
-        .await
-        .status,
+        app.get(&format!("/v2/processing/invoices/{invoice_id}/payments/1"), &token)
+            .await
+            .status,
         StatusCode::OK
     );
     // Nothing else.
     let denied = [
         app.get(&format!("/v2/processing/invoices/{other_invoice}"), &token)
             .await,
-        app.get(
-            &format!("/v2/processing/invoices/{other_invoice}/payments"),
-            &token,
-        )
-        .await,
+        app.get(&format!("/v2/processing/invoices/{other_invoice}/payments"), &token)
+            .await,
         app.get("/v2/processing/me", &token).await,
         app.get("/v2/processing/shops", &token).await,
-        app.get(&format!("/v2/processing/shops/{}", app.shop_id), &token)
-            .await,
-        app.get("/v2/processing/invoices?externalID=x", &token)
-            .await,
-        app.post("/v2/processing/invoices", &token, app.invoice_body(100))
-            .await,
+        app.get(&format!("/v2/processing/shops/{}", app.shop_id), &token).await,
+        app.get("/v2/processing/invoices?externalID=x", &token).await,
+        app.post("/v2/processing/invoices", &token, app.invoice_body(100)).await,
         app.post(
             &format!("/v2/processing/invoices/{invoice_id}/access-tokens"),
             &token,
@@ -255,9 +240,7 @@ async fn bad_card_data_is_refused_and_nothing_is_stored() {
         ),
     ];
     for (name, body) in cases {
-        let r = app
-            .post("/v2/processing/payment-resources", &token, body)
-            .await;
+        let r = app.post("/v2/processing/payment-resources", &token, body).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{name}: {}", r.text);
         assert_eq!(r.body["code"], "invalidRequest", "{name}");
         assert!(!r.body["message"].as_str().unwrap().is_empty());
@@ -309,17 +292,11 @@ async fn card_data_is_not_stored_in_clear() {
         }
     }
     if on_postgres() {
-        for table in [
-            "payment_resources",
-            "payments",
-            "invoices",
-            "sandbox_bank_txns",
-        ] {
-            let rows: Vec<(String,)> =
-                sqlx::query_as(&format!("select cast(t.* as text) from {table} t"))
-                    .fetch_all(&app.engine.db.pool)
-                    .await
-                    .unwrap();
+        for table in ["payment_resources", "payments", "invoices", "sandbox_bank_txns"] {
+            let rows: Vec<(String,)> = sqlx::query_as(&format!("select cast(t.* as text) from {table} t"))
+                .fetch_all(&app.engine.db.pool)
+                .await
+                .unwrap();
             for (row,) in rows {
                 haystack.push_str(&row);
             }
@@ -343,12 +320,9 @@ async fn card_data_is_not_logged() {
     let app = spawn_app().await;
     let (_, token) = app.invoice(1000).await;
     let body = json!({"paymentTool": {"paymentToolType": "CardData", "cardNumber": "5169147129584558", "expDate": "09/2032", "cvv": "741"}, "clientInfo": {"fingerprint": "f"}});
-    app.post("/v2/processing/payment-resources", &token, body)
-        .await;
+    app.post("/v2/processing/payment-resources", &token, body).await;
     let bad = json!({"paymentTool": {"paymentToolType": "CardData", "cardNumber": "5169147129584559", "expDate": "09/2032"}, "clientInfo": {"fingerprint": "f"}});
-    let r = app
-        .post("/v2/processing/payment-resources", &token, bad)
-        .await;
+    let r = app.post("/v2/processing/payment-resources", &token, bad).await;
     assert!(
         !r.text.contains("5169147129584559"),
         "the error message does not echo the number"
@@ -366,21 +340,13 @@ async fn unknown_api_paths_are_404_json_and_pages_render_on_the_server() {
     let r = app.get("/v2/processing/nothing-here", &app.key).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body["message"].is_string());
-    let health = app
-        .http
-        .get(format!("{}/health", app.base))
-        .send()
-        .await
-        .unwrap();
+    let health = app.http.get(format!("{}/health", app.base)).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     let start = app.http.get(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(start.status(), StatusCode::OK);
     let html = start.text().await.unwrap();
     assert!(html.contains("DucatPay"));
-    assert!(
-        html.contains("/pkg/ducatpay.js"),
-        "the page loads the hydration script"
-    );
+    assert!(html.contains("/pkg/ducatpay.js"), "the page loads the hydration script");
 }
 
 #[tokio::test]
@@ -390,38 +356,21 @@ async fn admin_demo_prints_the_promised_json() {
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
     let run = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_ducatpay"))
-            .args([
-                "admin",
-                "demo",
-                "--json",
-                "--database-url",
-                &url,
-                "--data-dir",
-            ])
+            .args(["admin", "demo", "--json", "--database-url", &url, "--data-dir"])
             .arg(dir.path())
             .output()
             .unwrap()
     };
     let first = run();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let a: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     let second: serde_json::Value = serde_json::from_slice(&run().stdout).unwrap();
     for k in ["partyID", "shopID", "apiKey"] {
         assert!(a[k].as_str().map(|s| !s.is_empty()).unwrap_or(false), "{k}");
     }
     assert!(a["cabinet"]["email"].is_string() && a["cabinet"]["password"].is_string());
-    assert_eq!(
-        a["partyID"], second["partyID"],
-        "the demo organisation is made once"
-    );
-    assert_ne!(
-        a["apiKey"], second["apiKey"],
-        "each call issues a fresh key"
-    );
+    assert_eq!(a["partyID"], second["partyID"], "the demo organisation is made once");
+    assert_ne!(a["apiKey"], second["apiKey"], "each call issues a fresh key");
     assert!(
         std::fs::read_to_string(dir.path().join("master.key"))
             .unwrap()

@@ -105,22 +105,11 @@ pub enum BankError {
 pub trait Acquirer: Send + Sync {
     async fn authorise(&self, req: AuthRequest) -> Result<AuthOutcome, BankError>;
     /// Finishes a 3-D Secure challenge with the issuer's answer (`PaRes`).
-    async fn complete_challenge(&self, txn_id: &str, pares: &str)
-        -> Result<AuthOutcome, BankError>;
+    async fn complete_challenge(&self, txn_id: &str, pares: &str) -> Result<AuthOutcome, BankError>;
     async fn capture(&self, txn_id: &str, amount: i64) -> Result<OpOutcome, BankError>;
     async fn cancel(&self, txn_id: &str) -> Result<OpOutcome, BankError>;
-    async fn refund(
-        &self,
-        txn_id: &str,
-        refund_id: &str,
-        amount: i64,
-    ) -> Result<OpOutcome, BankError>;
-    async fn payout(
-        &self,
-        card: &Card,
-        payout_id: &str,
-        amount: i64,
-    ) -> Result<OpOutcome, BankError>;
+    async fn refund(&self, txn_id: &str, refund_id: &str, amount: i64) -> Result<OpOutcome, BankError>;
+    async fn payout(&self, card: &Card, payout_id: &str, amount: i64) -> Result<OpOutcome, BankError>;
 }
 
 #[cfg(test)]
@@ -129,18 +118,11 @@ mod tests {
 
     #[test]
     fn error_paths_nest_like_upstream() {
-        let e = PaymentError::from_path(
-            "authorization_failed:payment_tool_rejected:bank_card_rejected:cvv_invalid",
-        );
+        let e = PaymentError::from_path("authorization_failed:payment_tool_rejected:bank_card_rejected:cvv_invalid");
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "authorization_failed");
-        assert_eq!(
-            json["subError"]["subError"]["subError"]["code"],
-            "cvv_invalid"
-        );
-        assert!(json["subError"]["subError"]["subError"]
-            .get("subError")
-            .is_none());
+        assert_eq!(json["subError"]["subError"]["subError"]["code"], "cvv_invalid");
+        assert!(json["subError"]["subError"]["subError"].get("subError").is_none());
         assert_eq!(
             e.path(),
             "authorization_failed:payment_tool_rejected:bank_card_rejected:cvv_invalid"

@@ -35,13 +35,11 @@ impl CardBehaviour {
 
 const INSUFFICIENT_FUNDS: &str = "authorization_failed:insufficient_funds";
 const INVALID_CARD: &str = "authorization_failed:account_not_found";
-const CVV_MISMATCH: &str =
-    "authorization_failed:payment_tool_rejected:bank_card_rejected:cvv_invalid";
+const CVV_MISMATCH: &str = "authorization_failed:payment_tool_rejected:bank_card_rejected:cvv_invalid";
 const EXPIRED: &str = "authorization_failed:payment_tool_rejected:bank_card_rejected:card_expired";
 const UNKNOWN_FAILURE: &str = "authorization_failed:unknown";
 /// Cards the sandbox issuer does not know are refused like upstream's "Unsupported Card".
-const UNSUPPORTED: &str =
-    "authorization_failed:payment_tool_rejected:bank_card_rejected:issuer_not_found";
+const UNSUPPORTED: &str = "authorization_failed:payment_tool_rejected:bank_card_rejected:issuer_not_found";
 pub const PREAUTH_FAILED: &str = "preauthorization_failed:unknown";
 
 /// The sandbox issuer's cards (see docs/SANDBOX.md; the list follows upstream's test cards).
@@ -53,81 +51,33 @@ pub const TEST_CARDS: &[(&str, CardBehaviour, &str)] = &[
     ("9860099104199734", CardBehaviour::Success, "HUMO"),
     ("4556418324571052", CardBehaviour::ThreeDsSuccess, "Visa"),
     ("4012888888881881", CardBehaviour::ThreeDsSuccess, "Visa"),
-    (
-        "5169147129584558",
-        CardBehaviour::ThreeDsSuccess,
-        "MasterCard",
-    ),
+    ("5169147129584558", CardBehaviour::ThreeDsSuccess, "MasterCard"),
     ("4987654321098769", CardBehaviour::ThreeDsFailure, "Visa"),
-    (
-        "5123456789012346",
-        CardBehaviour::ThreeDsFailure,
-        "MasterCard",
-    ),
+    ("5123456789012346", CardBehaviour::ThreeDsFailure, "MasterCard"),
     ("4342561111111118", CardBehaviour::ThreeDsTimeout, "Visa"),
-    (
-        "5112000200000002",
-        CardBehaviour::ThreeDsTimeout,
-        "MasterCard",
-    ),
+    ("5112000200000002", CardBehaviour::ThreeDsTimeout, "MasterCard"),
     ("4929172190150505", CardBehaviour::ThreeDsSuccess, "Visa"),
     ("4556724110260093", CardBehaviour::ThreeDsSuccess, "Visa"),
-    (
-        "4000000000000002",
-        CardBehaviour::Decline(INSUFFICIENT_FUNDS),
-        "Visa",
-    ),
+    ("4000000000000002", CardBehaviour::Decline(INSUFFICIENT_FUNDS), "Visa"),
     (
         "5100000000000412",
         CardBehaviour::Decline(INSUFFICIENT_FUNDS),
         "MasterCard",
     ),
-    (
-        "4222222222222220",
-        CardBehaviour::Decline(INVALID_CARD),
-        "Visa",
-    ),
-    (
-        "5100000000000511",
-        CardBehaviour::Decline(INVALID_CARD),
-        "MasterCard",
-    ),
-    (
-        "4003830171874018",
-        CardBehaviour::Decline(CVV_MISMATCH),
-        "Visa",
-    ),
-    (
-        "5496198584584769",
-        CardBehaviour::Decline(CVV_MISMATCH),
-        "MasterCard",
-    ),
-    (
-        "9860094242201120",
-        CardBehaviour::Decline(CVV_MISMATCH),
-        "HUMO",
-    ),
+    ("4222222222222220", CardBehaviour::Decline(INVALID_CARD), "Visa"),
+    ("5100000000000511", CardBehaviour::Decline(INVALID_CARD), "MasterCard"),
+    ("4003830171874018", CardBehaviour::Decline(CVV_MISMATCH), "Visa"),
+    ("5496198584584769", CardBehaviour::Decline(CVV_MISMATCH), "MasterCard"),
+    ("9860094242201120", CardBehaviour::Decline(CVV_MISMATCH), "HUMO"),
     ("4000000000000069", CardBehaviour::Decline(EXPIRED), "Visa"),
-    (
-        "5105105105105100",
-        CardBehaviour::Decline(EXPIRED),
-        "MasterCard",
-    ),
-    (
-        "4111110000000112",
-        CardBehaviour::Decline(UNKNOWN_FAILURE),
-        "Visa",
-    ),
+    ("5105105105105100", CardBehaviour::Decline(EXPIRED), "MasterCard"),
+    ("4111110000000112", CardBehaviour::Decline(UNKNOWN_FAILURE), "Visa"),
     (
         "5124990000000002",
         CardBehaviour::Decline(UNKNOWN_FAILURE),
         "MasterCard",
     ),
-    (
-        "5000000000000009",
-        CardBehaviour::Decline(UNKNOWN_FAILURE),
-        "Visa",
-    ),
+    ("5000000000000009", CardBehaviour::Decline(UNKNOWN_FAILURE), "Visa"),
     ("4300000000000777", CardBehaviour::Success, "Visa"),
     (
         "2222405343248877",
@@ -177,7 +127,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             latency: Duration::ZERO,
-            max_amount: 100_000_000_00,
+            max_amount: 10_000_000_000,
             public_url: "http://127.0.0.1:8080".into(),
         }
     }
@@ -215,13 +165,7 @@ impl SandboxBank {
         }
     }
 
-    async fn record(
-        &self,
-        op: &str,
-        outcome: &str,
-        amount: i64,
-        state: &str,
-    ) -> Result<String, BankError> {
+    async fn record(&self, op: &str, outcome: &str, amount: i64, state: &str) -> Result<String, BankError> {
         let txn_id = format!("sb{}", ids::random_base62(14));
         let now = self.clock.now_micros();
         sqlx::query(
@@ -241,34 +185,31 @@ impl SandboxBank {
     }
 
     async fn load(&self, txn_id: &str) -> Result<(String, i64, String), BankError> {
-        let row: Option<(String, i64, String)> = sqlx::query_as(
-            "select card_outcome, amount, state from sandbox_bank_txns where txn_id = $1",
-        )
-        .bind(txn_id)
-        .fetch_optional(&self.db.pool)
-        .await
-        .map_err(unavailable)?;
+        let row: Option<(String, i64, String)> =
+            sqlx::query_as("select card_outcome, amount, state from sandbox_bank_txns where txn_id = $1")
+                .bind(txn_id)
+                .fetch_optional(&self.db.pool)
+                .await
+                .map_err(unavailable)?;
         row.ok_or_else(|| BankError::UnknownTxn(txn_id.to_string()))
     }
 
     /// Moves a transaction from one state to another; false when it was not in `from`.
     async fn transition(&self, txn_id: &str, from: &str, to: &str) -> Result<bool, BankError> {
-        let done = sqlx::query("update sandbox_bank_txns set state = $1, updated_at = $2 where txn_id = $3 and state = $4")
-            .bind(to)
-            .bind(self.clock.now_micros())
-            .bind(txn_id)
-            .bind(from)
-            .execute(&self.db.pool)
-            .await
-            .map_err(unavailable)?;
+        let done =
+            sqlx::query("update sandbox_bank_txns set state = $1, updated_at = $2 where txn_id = $3 and state = $4")
+                .bind(to)
+                .bind(self.clock.now_micros())
+                .bind(txn_id)
+                .bind(from)
+                .execute(&self.db.pool)
+                .await
+                .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)
     }
 
     pub fn acs_url(&self, txn_id: &str) -> String {
-        format!(
-            "{}/sandbox/acs/{txn_id}",
-            self.config.public_url.trim_end_matches('/')
-        )
+        format!("{}/sandbox/acs/{txn_id}", self.config.public_url.trim_end_matches('/'))
     }
 
     /// The challenge behind the issuer page, if it exists.
@@ -326,9 +267,7 @@ impl Acquirer for SandboxBank {
             });
         }
         if req.amount > self.config.max_amount {
-            let txn = self
-                .record("auth", INSUFFICIENT_FUNDS, req.amount, "declined")
-                .await?;
+            let txn = self.record("auth", INSUFFICIENT_FUNDS, req.amount, "declined").await?;
             return Ok(AuthOutcome::Declined {
                 txn_id: Some(txn),
                 error: PaymentError::from_path(INSUFFICIENT_FUNDS),
@@ -336,18 +275,13 @@ impl Acquirer for SandboxBank {
         }
         let needs_3ds = matches!(
             behaviour,
-            CardBehaviour::ThreeDsSuccess
-                | CardBehaviour::ThreeDsFailure
-                | CardBehaviour::ThreeDsTimeout
+            CardBehaviour::ThreeDsSuccess | CardBehaviour::ThreeDsFailure | CardBehaviour::ThreeDsTimeout
         );
         if needs_3ds && !req.recurrent {
-            let txn = self
-                .record("auth", behaviour.as_str(), req.amount, "challenge")
-                .await?;
-            let pareq = self.keys.sign(
-                "sandbox-pareq",
-                &serde_json::json!({"t": txn, "a": req.amount}),
-            );
+            let txn = self.record("auth", behaviour.as_str(), req.amount, "challenge").await?;
+            let pareq = self
+                .keys
+                .sign("sandbox-pareq", &serde_json::json!({"t": txn, "a": req.amount}));
             return Ok(AuthOutcome::Challenge {
                 acs_url: self.acs_url(&txn),
                 txn_id: txn,
@@ -360,11 +294,7 @@ impl Acquirer for SandboxBank {
         Ok(approval(&txn))
     }
 
-    async fn complete_challenge(
-        &self,
-        txn_id: &str,
-        pares: &str,
-    ) -> Result<AuthOutcome, BankError> {
+    async fn complete_challenge(&self, txn_id: &str, pares: &str) -> Result<AuthOutcome, BankError> {
         self.delay().await;
         let (_, _, state) = self.load(txn_id).await?;
         let answer = self.keys.verify("sandbox-pares", pares);
@@ -416,12 +346,7 @@ impl Acquirer for SandboxBank {
         }
     }
 
-    async fn refund(
-        &self,
-        txn_id: &str,
-        _refund_id: &str,
-        amount: i64,
-    ) -> Result<OpOutcome, BankError> {
+    async fn refund(&self, txn_id: &str, _refund_id: &str, amount: i64) -> Result<OpOutcome, BankError> {
         self.delay().await;
         let (_, authorised, state) = self.load(txn_id).await?;
         if state != "captured" || amount > authorised {
@@ -433,12 +358,7 @@ impl Acquirer for SandboxBank {
         Ok(OpOutcome::Done)
     }
 
-    async fn payout(
-        &self,
-        card: &Card,
-        _payout_id: &str,
-        amount: i64,
-    ) -> Result<OpOutcome, BankError> {
+    async fn payout(&self, card: &Card, _payout_id: &str, amount: i64) -> Result<OpOutcome, BankError> {
         self.delay().await;
         let failure = PAYOUT_FAILURE_CARDS
             .iter()
@@ -471,17 +391,11 @@ mod tests {
 
     #[test]
     fn unknown_cards_are_unsupported() {
-        assert_eq!(
-            behaviour_of("4111111111111111"),
-            CardBehaviour::Decline(UNSUPPORTED)
-        );
+        assert_eq!(behaviour_of("4111111111111111"), CardBehaviour::Decline(UNSUPPORTED));
         assert_eq!(
             behaviour_of("4000000000000002"),
             CardBehaviour::Decline(INSUFFICIENT_FUNDS)
         );
-        assert_eq!(
-            behaviour_of("4012888888881881"),
-            CardBehaviour::ThreeDsSuccess
-        );
+        assert_eq!(behaviour_of("4012888888881881"), CardBehaviour::ThreeDsSuccess);
     }
 }

@@ -56,14 +56,10 @@ impl From<EngineError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::BadRequest { code, message } => (
-                StatusCode::BAD_REQUEST,
-                Json(json!({"code": code, "message": message})),
-            )
-                .into_response(),
-            ApiError::NotFound(message) => {
-                (StatusCode::NOT_FOUND, Json(json!({"message": message}))).into_response()
+            ApiError::BadRequest { code, message } => {
+                (StatusCode::BAD_REQUEST, Json(json!({"code": code, "message": message}))).into_response()
             }
+            ApiError::NotFound(message) => (StatusCode::NOT_FOUND, Json(json!({"message": message}))).into_response(),
             ApiError::Conflict {
                 external_id,
                 id,
@@ -76,7 +72,10 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"message": "Internal error; please contact support with your X-Request-ID"})))
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({"message": "Internal error; please contact support with your X-Request-ID"})),
+                )
                     .into_response()
             }
         }

@@ -24,8 +24,7 @@ pub async fn request_id(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let Some(id) = id.filter(|v| (1..=32).contains(&v.chars().count())) else {
-        return ApiError::invalid_request("X-Request-ID header is required (1 to 32 characters)")
-            .into_response();
+        return ApiError::invalid_request("X-Request-ID header is required (1 to 32 characters)").into_response();
     };
     let span = tracing::info_span!("api", request_id = %id, method = %req.method(), path = %req.uri().path());
     let started = std::time::Instant::now();
@@ -49,19 +48,13 @@ pub struct Caller(pub Principal);
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let token = header
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
@@ -80,9 +73,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            ApiError::invalid_request(format!("could not read the request body: {e}"))
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::invalid_request(format!("could not read the request body: {e}")))?;
         if bytes.is_empty() {
             return Err(ApiError::invalid_request("a JSON request body is required"));
         }
@@ -91,8 +84,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if !raw.is_object() {
             return Err(ApiError::invalid_request("the body must be a JSON object"));
         }
-        let value = T::deserialize(&raw)
-            .map_err(|e| ApiError::invalid_request(format!("invalid request body: {e}")))?;
+        let value =
+            T::deserialize(&raw).map_err(|e| ApiError::invalid_request(format!("invalid request body: {e}")))?;
         Ok(ApiJson { raw, value })
     }
 }

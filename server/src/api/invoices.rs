@@ -11,10 +11,7 @@ use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/processing/invoices",
-            post(create_invoice).get(invoice_by_external_id),
-        )
+        .route("/processing/invoices", post(create_invoice).get(invoice_by_external_id))
         .route("/processing/invoices/{invoice_id}", get(get_invoice))
         .route(
             "/processing/invoices/{invoice_id}/access-tokens",
@@ -29,13 +26,8 @@ async fn create_invoice(
     body: ApiJson<InvoiceParams>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let party_id = who.require_merchant()?.to_string();
-    let (invoice, _created) = s
-        .engine
-        .create_invoice(&party_id, &body.raw, body.value)
-        .await?;
-    let token = s
-        .engine
-        .invoice_access_token(&party_id, &invoice.invoice_id);
+    let (invoice, _created) = s.engine.create_invoice(&party_id, &body.raw, body.value).await?;
+    let token = s.engine.invoice_access_token(&party_id, &invoice.invoice_id);
     Ok((
         StatusCode::CREATED,
         Json(json!({"invoice": invoice.to_api(), "invoiceAccessToken": {"payload": token}})),
@@ -57,14 +49,9 @@ async fn invoice_by_external_id(
     let external_id = q
         .external_id
         .filter(|x| (1..=40).contains(&x.chars().count()))
-        .ok_or_else(|| {
-            ApiError::invalid_request("query parameter externalID (1 to 40 characters) is required")
-        })?;
+        .ok_or_else(|| ApiError::invalid_request("query parameter externalID (1 to 40 characters) is required"))?;
     Ok(Json(
-        s.engine
-            .invoice_by_external_id(party_id, &external_id)
-            .await?
-            .to_api(),
+        s.engine.invoice_by_external_id(party_id, &external_id).await?.to_api(),
     ))
 }
 
@@ -74,12 +61,7 @@ async fn get_invoice(
     Path(invoice_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     who.check_invoice(&invoice_id)?;
-    Ok(Json(
-        s.engine
-            .invoice(who.party_id(), &invoice_id)
-            .await?
-            .to_api(),
-    ))
+    Ok(Json(s.engine.invoice(who.party_id(), &invoice_id).await?.to_api()))
 }
 
 async fn create_access_token(

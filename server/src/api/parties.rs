@@ -21,16 +21,10 @@ async fn me(State(s): State<AppState>, Caller(who): Caller) -> ApiResult<Json<Va
 async fn shops(State(s): State<AppState>, Caller(who): Caller) -> ApiResult<Json<Value>> {
     let party_id = who.require_merchant()?;
     let shops = s.engine.shops(party_id).await?;
-    Ok(Json(Value::Array(
-        shops.iter().map(|s| s.to_api()).collect(),
-    )))
+    Ok(Json(Value::Array(shops.iter().map(|s| s.to_api()).collect())))
 }
 
-async fn shop(
-    State(s): State<AppState>,
-    Caller(who): Caller,
-    Path(shop_id): Path<String>,
-) -> ApiResult<Json<Value>> {
+async fn shop(State(s): State<AppState>, Caller(who): Caller, Path(shop_id): Path<String>) -> ApiResult<Json<Value>> {
     let party_id = who.require_merchant()?;
     Ok(Json(s.engine.shop(party_id, &shop_id).await?.to_api()))
 }

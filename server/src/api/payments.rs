@@ -40,9 +40,7 @@ async fn list_payments(
     Path(invoice_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let payments = s.engine.payments(&who, &invoice_id).await?;
-    Ok(Json(Value::Array(
-        payments.iter().map(|p| p.to_api()).collect(),
-    )))
+    Ok(Json(Value::Array(payments.iter().map(|p| p.to_api()).collect())))
 }
 
 async fn get_payment(
@@ -50,10 +48,5 @@ async fn get_payment(
     Caller(who): Caller,
     Path((invoice_id, payment_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        s.engine
-            .payment(&who, &invoice_id, &payment_id)
-            .await?
-            .to_api(),
-    ))
+    Ok(Json(s.engine.payment(&who, &invoice_id, &payment_id).await?.to_api()))
 }

@@ -9,10 +9,7 @@ use engine::resources::PaymentResourceParams;
 use serde_json::Value;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/processing/payment-resources",
-        post(create_payment_resource),
-    )
+    Router::new().route("/processing/payment-resources", post(create_payment_resource))
 }
 
 /// Card data arrives here; nothing of the body is logged.
@@ -22,9 +19,6 @@ async fn create_payment_resource(
     Caller(who): Caller,
     body: ApiJson<PaymentResourceParams>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let result = s
-        .engine
-        .create_payment_resource(who.party_id(), body.value)
-        .await?;
+    let result = s.engine.create_payment_resource(who.party_id(), body.value).await?;
     Ok((StatusCode::CREATED, Json(result)))
 }

@@ -95,12 +95,9 @@ pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, sqlite_path) = fresh_database(dir.path()).await;
     let clock = Clock::system();
-    let app = Application::build_with_clock(
-        ServeArgs::for_tests(&url, dir.path().to_path_buf()),
-        clock.clone(),
-    )
-    .await
-    .expect("service starts");
+    let app = Application::build_with_clock(ServeArgs::for_tests(&url, dir.path().to_path_buf()), clock.clone())
+        .await
+        .expect("service starts");
     let base = format!("http://{}", app.addr);
     let engine = app.engine.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -130,20 +127,11 @@ pub struct Resp {
 }
 
 impl TestApp {
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<&Value>,
-    ) -> Resp {
+    pub async fn call(&self, method: &str, path: &str, bearer: Option<&str>, body: Option<&Value>) -> Resp {
         let mut req = self
             .http
             .request(method.parse().unwrap(), format!("{}{}", self.base, path))
-            .header(
-                "X-Request-ID",
-                format!("t{}", engine::ids::random_base62(8)),
-            );
+            .header("X-Request-ID", format!("t{}", engine::ids::random_base62(8)));
         if let Some(b) = bearer {
             req = req.bearer_auth(b);
         }
@@ -186,19 +174,12 @@ impl TestApp {
     /// Creates an invoice; returns (invoiceID, invoiceAccessToken).
     pub async fn invoice(&self, amount: i64) -> (String, String) {
         let r = self
-            .post(
-                "/v2/processing/invoices",
-                &self.key,
-                self.invoice_body(amount),
-            )
+            .post("/v2/processing/invoices", &self.key, self.invoice_body(amount))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         (
             r.body["invoice"]["id"].as_str().unwrap().into(),
-            r.body["invoiceAccessToken"]["payload"]
-                .as_str()
-                .unwrap()
-                .into(),
+            r.body["invoiceAccessToken"]["payload"].as_str().unwrap().into(),
         )
     }
 
@@ -273,10 +254,7 @@ impl TestApp {
 
     /// A second, unrelated organisation with its own shop and key.
     pub async fn other_party(&self) -> (String, String, String) {
-        let email = format!(
-            "{}@other.example",
-            engine::ids::random_base62(8).to_lowercase()
-        );
+        let email = format!("{}@other.example", engine::ids::random_base62(8).to_lowercase());
         let party = self
             .engine
             .create_party("Other LLC", &email, "password-123")
@@ -305,10 +283,7 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        let (n,): (i64,) = sqlx::query_as(sql)
-            .fetch_one(&self.engine.db.pool)
-            .await
-            .unwrap();
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&self.engine.db.pool).await.unwrap();
         n
     }
 }

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Load benchmark: full payment flows (invoice -> card token -> instant payment, captured)
+# against a real `ducatpay serve`, on SQLite and, when reachable, PostgreSQL.
+#
+# Usage: scripts/bench.sh [sqlite] [postgres]      (default: both; PostgreSQL only if reachable)
+#   For each database: build the release binaries, start `ducatpay serve` on a free port with a
+#   fresh database and data directory, take credentials from `ducatpay admin demo --json`,
+#   wait for GET /health, run a warm-up and then the measured flows with `ducatpay-bench`,
+#   stop the server. Results go to stdout and to $DUCATPAY_BENCH_OUT/<db>.{json,txt}.
+# Environment:
+#   DUCATPAY_BENCH_FLOWS        measured flows per database (default 2000)
+#   DUCATPAY_BENCH_CONCURRENCY  flows in flight (default 32)
+#   DUCATPAY_BENCH_WARMUP       warm-up flows, not measured (default 100)
+#   DUCATPAY_BENCH_NO_BUILD     1 to use target/release as it is
+#   DUCATPAY_BENCH_OUT          results directory (default target/bench)
+#   DUCATPAY_BENCH_PG           PostgreSQL server URL without a database
+#                               (default postgres://postgres@127.0.0.1:5432); a database
+#                               ducatpay_bench_<pid> is created and dropped afterwards
+# Exit status: 0 when every flow of every run ended captured, 1 otherwise.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+flows="${DUCATPAY_BENCH_FLOWS:-2000}"
+concurrency="${DUCATPAY_BENCH_CONCURRENCY:-32}"
+warmup="${DUCATPAY_BENCH_WARMUP:-100}"
+out="${DUCATPAY_BENCH_OUT:-$ROOT/target/bench}"
+pg_server="${DUCATPAY_BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+
+dbs=()
+for arg in "$@"; do
+  case "$arg" in
+    sqlite | postgres) dbs+=("$arg") ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "bench: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+explicit_pg=0
+if [[ ${#dbs[@]} -eq 0 ]]; then
+  dbs=(sqlite postgres)
+else
+  for d in "${dbs[@]}"; do [[ "$d" == postgres ]] && explicit_pg=1; done
+fi
+
+target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
+bin="$target_dir/release/ducatpay"
+bench="$target_dir/release/ducatpay-bench"
+if [[ "${DUCATPAY_BENCH_NO_BUILD:-0}" != 1 ]]; then
+  echo "bench: cargo build --release -p ducatpay --bins"
+  cargo build --release -p ducatpay --bins
+fi
+for b in "$bin" "$bench"; do
+  if [[ ! -x "$b" ]]; then
+    echo "bench: $b not found (build with: cargo build --release -p ducatpay --bins)" >&2
+    exit 1
+  fi
+done
+mkdir -p "$out"
+
+server_pid=""
+tmp=""
+pg_db=""
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+drop_pg_db() {
+  if [[ -n "$pg_db" ]]; then
+    psql "$pg_server/postgres" -qAtc "drop database if exists $pg_db with (force)" >/dev/null 2>&1 || true
+    pg_db=""
+  fi
+}
+cleanup() {
+  stop_server
+  drop_pg_db
+  [[ -n "$tmp" ]] && rm -rf "$tmp"
+  return 0
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# run_one NAME DATABASE_URL DATA_DIR: one server, one warm-up, one measured run.
+run_one() {
+  local name="$1" url="$2" data="$3"
+  local port listen base log
+  port=$(free_port)
+  listen="127.0.0.1:$port"
+  base="http://$listen"
+  log="$out/$name-server.log"
+
+  echo
+  echo "== $name: ducatpay serve --listen $listen (log: $log)"
+  DUCATPAY_LOG=warn "$bin" serve --listen "$listen" --database-url "$url" --data-dir "$data" \
+    --no-demo >"$log" 2>&1 &
+  server_pid=$!
+
+  local ready=0
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "bench: the server exited early:" >&2
+      cat "$log" >&2
+      server_pid=""
+      return 1
+    fi
+    if curl -fsS -o /dev/null "$base/health" 2>/dev/null; then
+      ready=1
+      break
+    fi
+    sleep 0.1
+  done
+  if [[ "$ready" != 1 ]]; then
+    echo "bench: $base/health did not answer 200 within 30 s" >&2
+    tail -n 50 "$log" >&2
+    stop_server
+    return 1
+  fi
+
+  # After the server is up: it has applied the migrations and made DATA_DIR/master.key,
+  # which the admin command must share to issue a key the server accepts.
+  if ! "$bin" admin demo --json --database-url "$url" --data-dir "$data" >"$data/demo.json"; then
+    echo "bench: ducatpay admin demo failed" >&2
+    stop_server
+    return 1
+  fi
+
+  local status=0
+  echo "bench: $warmup warm-up flows, then $flows flows at concurrency $concurrency"
+  "$bench" --base-url "$base" --demo-json "$data/demo.json" --concurrency "$concurrency" \
+    --flows "$flows" --warmup "$warmup" --json >"$out/$name.json" || status=$?
+  stop_server
+  if [[ ! -s "$out/$name.json" ]]; then
+    echo "bench: ducatpay-bench produced no result (exit $status)" >&2
+    return 1
+  fi
+  render "$out/$name.json" | tee "$out/$name.txt"
+  # DUCATPAY_LOG=warn: every log line is a warning or an error worth a look.
+  local noisy
+  noisy=$(grep -cE 'WARN|ERROR' "$log" || true)
+  if [[ "$noisy" -gt 0 ]]; then
+    echo "bench: the server logged $noisy warnings/errors; the first 10 (all in $log):"
+    grep -E 'WARN|ERROR' "$log" | head -n 10
+  fi
+  return "$status"
+}
+
+# Human-readable view of a ducatpay-bench --json result.
+render() {
+  jq -r '
+    def f: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
+    "\(.flows) flows (\(.ok) ok, \(.errors) errors) in \(.wallSeconds) s, concurrency \(.concurrency), after \(.warmupFlows) warm-up flows",
+    "throughput: \(.flowsPerSecond) ok flows/s" +
+      (if .polledFlows > 0 then "; \(.polledFlows) flows needed \(.polls) status polls" else "" end),
+    "",
+    "latency ms               count      p50      p90      p99      max",
+    (.latencyMs | to_entries[] |
+      "\(.key | . + " " * (22 - length)) \(.value.count | tostring | " " * (7 - length) + .)" +
+      ([.value.p50, .value.p90, .value.p99, .value.max] | map(f | " " * (9 - length) + .) | join(""))),
+    (if .errors > 0 then
+      "", "errors by kind:", (.errorKinds | to_entries[] | "  \(.value)  \(.key)"),
+      "first errors:", (.firstErrors[] | "  " + .)
+     else empty end)
+  ' "$1"
+}
+
+overall=0
+ran=()
+for db in "${dbs[@]}"; do
+  tmp=$(mktemp -d)
+  case "$db" in
+    sqlite)
+      run_one sqlite "sqlite://$tmp/bench.db" "$tmp" || overall=1
+      ran+=(sqlite)
+      ;;
+    postgres)
+      if ! psql "$pg_server/postgres" -qAtc 'select 1' >/dev/null 2>&1; then
+        echo
+        echo "== postgres: not reachable at $pg_server, skipped"
+        [[ "$explicit_pg" == 1 ]] && overall=1
+      else
+        pg_db="ducatpay_bench_$$"
+        psql "$pg_server/postgres" -qAtc "create database $pg_db" >/dev/null
+        run_one postgres "$pg_server/$pg_db" "$tmp" || overall=1
+        ran+=(postgres)
+        drop_pg_db
+      fi
+      ;;
+  esac
+  rm -rf "$tmp"
+  tmp=""
+done
+
+echo
+echo "== summary ($(nproc) cores, bench and server on the same machine)"
+printf '%-10s %8s %7s %9s %9s %9s %9s %9s %9s %9s\n' database 'flows/s' errors \
+  'inv p50' 'inv p99' 'res p50' 'res p99' 'pay p50' 'pay p99' 'flow p99'
+for db in "${ran[@]}"; do
+  [[ -s "$out/$db.json" ]] || continue
+  jq -r --arg db "$db" '
+    [$db, .flowsPerSecond, .errors,
+     .latencyMs.createInvoice.p50, .latencyMs.createInvoice.p99,
+     .latencyMs.createPaymentResource.p50, .latencyMs.createPaymentResource.p99,
+     .latencyMs.createPayment.p50, .latencyMs.createPayment.p99, .latencyMs.flow.p99]
+    | map(tostring) | @tsv' "$out/$db.json" |
+    awk -F'\t' '{ printf "%-10s %8s %7s %9s %9s %9s %9s %9s %9s %9s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10 }'
+done
+echo "(latencies in ms; full results in $out)"
+exit "$overall"
