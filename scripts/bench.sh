@@ -159,9 +159,10 @@ render() {
       (if .polledFlows > 0 then "; \(.polledFlows) flows needed \(.polls) status polls" else "" end),
     "",
     "latency ms               count      p50      p90      p99      max",
-    (.latencyMs | to_entries[] |
-      "\(.key | . + " " * (22 - length)) \(.value.count | tostring | " " * (7 - length) + .)" +
-      ([.value.p50, .value.p90, .value.p99, .value.max] | map(f | " " * (9 - length) + .) | join(""))),
+    (.latencyMs as $l | ["createInvoice", "createPaymentResource", "createPayment", "flow"][] |
+      . as $k | $l[$k] |
+      "\($k | . + " " * (22 - length)) \(.count | tostring | " " * (7 - length) + .)" +
+      ([.p50, .p90, .p99, .max] | map(f | " " * (9 - length) + .) | join(""))),
     (if .errors > 0 then
       "", "errors by kind:", (.errorKinds | to_entries[] | "  \(.value)  \(.key)"),
       "first errors:", (.firstErrors[] | "  " + .)

@@ -2,9 +2,11 @@
 //!
 //! Lifecycle: `unpaid` → `paid` → `fulfilled`, or `unpaid` → `cancelled`.
 
+use crate::auth::Principal;
 use crate::clock::rfc3339;
 use crate::crypto::sha256_hex;
 use crate::error::{EngineError, EngineResult};
+use crate::events::{self, invoice_status_changed};
 use crate::validate::{all_digits, len_between, parse_instant};
 use crate::{ids, Engine};
 use serde::{Deserialize, Serialize};
@@ -173,7 +175,7 @@ fn bad(code: &'static str, message: impl Into<String>) -> EngineError {
 }
 
 /// Validates the cart and returns it as stored (with each line's cost) and its total.
-fn check_cart(lines: &[InvoiceLineParams]) -> EngineResult<(Value, i64)> {
+pub(crate) fn check_cart(lines: &[InvoiceLineParams]) -> EngineResult<(Value, i64)> {
     if lines.is_empty() {
         return Err(bad("invalidInvoiceCart", "cart must hold at least one line"));
     }
@@ -508,6 +510,7 @@ impl Engine {
             active_payment_id: None,
         };
         let to_text = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+        let mut tx = self.db.begin_write().await?;
         let done = sqlx::query(
             "insert into invoices (invoice_id, party_id, shop_id, external_id, params_digest, created_at, due_date, amount, \
              currency, product, description, cart_json, allocation_json, bank_account_json, metadata_json, client_info_json, \
@@ -530,11 +533,15 @@ impl Engine {
         .bind(to_text(&invoice.bank_account))
         .bind(invoice.metadata.to_string())
         .bind(to_text(&invoice.client_info))
-        .execute(&self.db.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
+            let change = json!({"changeType": "InvoiceCreated", "invoice": invoice.to_api()});
+            events::emit(&mut tx, &invoice.invoice_id, now, vec![change]).await?;
+            tx.commit().await?;
             return Ok((invoice, true));
         }
+        tx.rollback().await?;
         // The externalID was used before: the same parameters give the same invoice.
         let external_id = p.external_id.clone().unwrap_or_default();
         let row = sqlx::query(&format!(
@@ -585,6 +592,134 @@ impl Engine {
             Some(r) => Ok(invoice_from_row(&r)?),
             None => Err(EngineError::not_found("Invoice")),
         }
+    }
+}
+
+impl Engine {
+    /// Moves an invoice between statuses in one guarded update plus its event.
+    async fn set_invoice_status(
+        &self,
+        invoice_id: &str,
+        from: InvoiceStatus,
+        to: InvoiceStatus,
+        reason: Option<&str>,
+        require_idle: bool,
+    ) -> EngineResult<bool> {
+        let now = self.clock.now_micros();
+        let mut tx = self.db.begin_write().await?;
+        let idle = if require_idle {
+            " and active_payment_id is null"
+        } else {
+            ""
+        };
+        let done = sqlx::query(&format!(
+            "update invoices set status = $1, reason = $2, updated_at = $3 where invoice_id = $4 and status = $5{idle}"
+        ))
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(now)
+        .bind(invoice_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            events::emit(
+                &mut tx,
+                invoice_id,
+                now,
+                vec![invoice_status_changed(to.as_str(), reason)],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        } else {
+            tx.rollback().await?;
+            Ok(false)
+        }
+    }
+
+    /// rescindInvoice: an unpaid invoice with no payment in progress is cancelled.
+    pub async fn rescind_invoice(&self, who: &Principal, invoice_id: &str, reason: &str) -> EngineResult<()> {
+        let party_id = who.require_merchant()?;
+        len_between("reason", reason, 0, 1000)?;
+        self.invoice(party_id, invoice_id).await?;
+        if self
+            .set_invoice_status(
+                invoice_id,
+                InvoiceStatus::Unpaid,
+                InvoiceStatus::Cancelled,
+                Some(reason),
+                true,
+            )
+            .await?
+        {
+            return Ok(());
+        }
+        let now = self.invoice(party_id, invoice_id).await?;
+        Err(if now.status != InvoiceStatus::Unpaid {
+            bad(
+                "invalidInvoiceStatus",
+                format!(
+                    "the invoice is {}; only an unpaid invoice can be rescinded",
+                    now.status.as_str()
+                ),
+            )
+        } else {
+            bad("invoicePaymentPending", "a payment on this invoice is in progress")
+        })
+    }
+
+    /// fulfillInvoice: a paid invoice is marked fulfilled.
+    pub async fn fulfill_invoice(&self, who: &Principal, invoice_id: &str, reason: &str) -> EngineResult<()> {
+        let party_id = who.require_merchant()?;
+        len_between("reason", reason, 0, 1000)?;
+        let invoice = self.invoice(party_id, invoice_id).await?;
+        if self
+            .set_invoice_status(
+                invoice_id,
+                InvoiceStatus::Paid,
+                InvoiceStatus::Fulfilled,
+                Some(reason),
+                false,
+            )
+            .await?
+        {
+            return Ok(());
+        }
+        Err(bad(
+            "invalidInvoiceStatus",
+            format!(
+                "the invoice is {}; only a paid invoice can be fulfilled",
+                invoice.status.as_str()
+            ),
+        ))
+    }
+
+    /// Cancels unpaid invoices past their dueDate (reason `overdue`). Returns how many.
+    pub(crate) async fn expire_overdue_invoices(&self) -> EngineResult<usize> {
+        let now = self.clock.now_micros();
+        let due: Vec<(String,)> = sqlx::query_as(
+            "select invoice_id from invoices where status = 'unpaid' and due_date <= $1 and active_payment_id is null limit 200",
+        )
+        .bind(now)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut n = 0;
+        for (invoice_id,) in due {
+            if self
+                .set_invoice_status(
+                    &invoice_id,
+                    InvoiceStatus::Unpaid,
+                    InvoiceStatus::Cancelled,
+                    Some("overdue"),
+                    true,
+                )
+                .await?
+            {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 }
 

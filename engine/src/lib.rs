@@ -8,12 +8,17 @@ pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod invoices;
+pub mod ledger;
 pub mod parties;
 pub mod payments;
+pub mod processing;
+pub mod refunds;
 pub mod resources;
 pub mod validate;
+pub mod workers;
 
 use bank::sandbox::SandboxBank;
 use bank::Acquirer;
@@ -37,6 +42,10 @@ pub struct EngineConfig {
     pub default_fee_bps: i64,
     /// Hold lifetime for new shops (the manual's sandbox: 1 minute).
     pub default_hold_seconds: i64,
+    /// A buyer who has not come back from 3-D Secure by then fails the payment.
+    pub interaction_timeout: chrono::Duration,
+    /// Work left half-done (by a crash) this long is taken over by the workers.
+    pub recovery_after: chrono::Duration,
 }
 
 impl Default for EngineConfig {
@@ -47,6 +56,8 @@ impl Default for EngineConfig {
             payment_resource_ttl: chrono::Duration::hours(1),
             default_fee_bps: 10,
             default_hold_seconds: 60,
+            interaction_timeout: chrono::Duration::minutes(15),
+            recovery_after: chrono::Duration::seconds(60),
         }
     }
 }

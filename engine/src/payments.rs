@@ -10,12 +10,12 @@
 //! double clicks and several app instances can never apply one twice.
 
 use crate::auth::Principal;
-use crate::bank::{AuthOutcome, AuthRequest, Card, OpOutcome, PaymentError};
+use crate::bank::PaymentError;
 use crate::clock::rfc3339;
 use crate::db::is_unique_violation;
 use crate::error::{EngineError, EngineResult};
+use crate::events;
 use crate::invoices::{params_digest, Invoice, InvoiceStatus};
-use crate::parties::Shop;
 use crate::validate::{email_ok, len_between, phone_ok};
 use crate::Engine;
 use serde::Deserialize;
@@ -82,6 +82,15 @@ pub enum FlowType {
     Hold,
 }
 
+impl FlowType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowType::Instant => "PaymentFlowInstant",
+            FlowType::Hold => "PaymentFlowHold",
+        }
+    }
+}
+
 /// createPayment's body (`PaymentParams`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -122,6 +131,13 @@ pub struct Payment {
     pub approval_code: Option<String>,
     pub fee: i64,
     pub captured_amount: i64,
+    /// Sum of refunds that succeeded or are pending (reserved against the captured amount).
+    pub refunded_amount: i64,
+    pub refund_pending: bool,
+    /// A capture or cancel in flight (claimed by one request or worker).
+    pub pending_op: Option<String>,
+    pub parent: Option<(String, String)>,
+    pub updated_at: i64,
 }
 
 impl Payment {
@@ -166,12 +182,12 @@ impl Payment {
     }
 }
 
-const PAYMENT_COLUMNS: &str =
-    "invoice_id, payment_id, party_id, shop_id, external_id, created_at, amount, currency, flow_type, \
-     on_hold_expiration, held_until, payer_json, resource_id, payment_session, make_recurrent, metadata_json, status, \
-     error_json, user_interaction_json, bank_ref, rrn, approval_code, fee, captured_amount";
+const PAYMENT_COLUMNS: &str = "invoice_id, payment_id, party_id, shop_id, external_id, created_at, amount, currency, \
+     flow_type, on_hold_expiration, held_until, payer_json, resource_id, payment_session, make_recurrent, metadata_json, \
+     status, error_json, user_interaction_json, bank_ref, rrn, approval_code, fee, captured_amount, refunded_amount, \
+     refund_pending, pending_op, parent_invoice_id, parent_payment_id, updated_at";
 
-fn payment_from_row(r: &sqlx::any::AnyRow) -> Result<Payment, sqlx::Error> {
+pub(crate) fn payment_from_row(r: &sqlx::any::AnyRow) -> Result<Payment, sqlx::Error> {
     let json_opt = |col: &str| -> Result<Option<Value>, sqlx::Error> {
         Ok(r.try_get::<Option<String>, _>(col)?
             .and_then(|t| serde_json::from_str(&t).ok()))
@@ -207,6 +223,17 @@ fn payment_from_row(r: &sqlx::any::AnyRow) -> Result<Payment, sqlx::Error> {
         approval_code: r.try_get("approval_code")?,
         fee: r.try_get("fee")?,
         captured_amount: r.try_get("captured_amount")?,
+        refunded_amount: r.try_get("refunded_amount")?,
+        refund_pending: r.try_get::<i64, _>("refund_pending")? != 0,
+        pending_op: r.try_get("pending_op")?,
+        parent: match (
+            r.try_get::<Option<String>, _>("parent_invoice_id")?,
+            r.try_get::<Option<String>, _>("parent_payment_id")?,
+        ) {
+            (Some(i), Some(p)) => Some((i, p)),
+            _ => None,
+        },
+        updated_at: r.try_get("updated_at")?,
     })
 }
 
@@ -216,7 +243,7 @@ pub fn commission(amount: i64, fee_bps: i64) -> i64 {
     i64::try_from(fee).unwrap_or(i64::MAX)
 }
 
-fn logic(code: &'static str, message: impl Into<String>) -> EngineError {
+pub(crate) fn logic(code: &'static str, message: impl Into<String>) -> EngineError {
     EngineError::logic(code, message)
 }
 
@@ -274,17 +301,8 @@ fn check_contact_info(v: &Value) -> EngineResult<Value> {
     Ok(Value::Object(out))
 }
 
-/// Where the buyer's browser lands after 3-D Secure, and what it carries.
-#[derive(Debug, Clone)]
-pub struct InteractionResult {
-    pub payment: Payment,
-    pub redirect_url: Option<String>,
-}
-
-const MD_KIND: &str = "3ds-md";
-
 impl Engine {
-    async fn payment_where(&self, clause: &str, binds: &[&str]) -> EngineResult<Option<Payment>> {
+    pub(crate) async fn payment_where(&self, clause: &str, binds: &[&str]) -> EngineResult<Option<Payment>> {
         let sql = format!("select {PAYMENT_COLUMNS} from payments where {clause}");
         let mut q = sqlx::query(&sql);
         for b in binds {
@@ -370,23 +388,44 @@ impl Engine {
                 ))
             }
         };
-        if flow == FlowType::Hold {
-            return Err(logic(
-                "operationNotPermitted",
-                "two-stage (hold) payments are not enabled yet",
-            ));
-        }
-        if p.make_recurrent {
-            return Err(logic("operationNotPermitted", "recurring payments are not enabled yet"));
-        }
         let payer = p
             .payer
             .as_object()
             .ok_or_else(|| EngineError::invalid_request("payer must be an object"))?;
-        match payer.get("payerType").and_then(Value::as_str) {
-            Some("PaymentResourcePayer") => {}
+        let required = |key: &str, max: usize| -> EngineResult<String> {
+            let v = payer
+                .get(key)
+                .and_then(Value::as_str)
+                .ok_or_else(|| EngineError::invalid_request(format!("payer.{key} is required")))?;
+            len_between(&format!("payer.{key}"), v, 1, max)?;
+            Ok(v.to_string())
+        };
+        let source = match payer.get("payerType").and_then(Value::as_str) {
+            Some("PaymentResourcePayer") => PayerSource::Resource {
+                token: required("paymentToolToken", 2000)?,
+                session: required("paymentSession", 1000)?,
+            },
             Some("RecurrentPayer") => {
-                return Err(logic("operationNotPermitted", "recurring payments are not enabled yet"))
+                let parent = payer
+                    .get("recurrentParentPayment")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| {
+                        EngineError::invalid_request("payer.recurrentParentPayment {invoiceID, paymentID} is required")
+                    })?;
+                let field = |k: &str| {
+                    parent
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .filter(|s| (1..=40).contains(&s.len()))
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            EngineError::invalid_request(format!("payer.recurrentParentPayment.{k} is required"))
+                        })
+                };
+                PayerSource::Recurrent {
+                    invoice_id: field("invoiceID")?,
+                    payment_id: field("paymentID")?,
+                }
             }
             Some(other) => {
                 return Err(EngineError::invalid_request(format!(
@@ -394,17 +433,7 @@ impl Engine {
                 )))
             }
             None => return Err(EngineError::invalid_request("payer.payerType is required")),
-        }
-        let token = payer
-            .get("paymentToolToken")
-            .and_then(Value::as_str)
-            .ok_or_else(|| EngineError::invalid_request("payer.paymentToolToken is required"))?;
-        let session = payer
-            .get("paymentSession")
-            .and_then(Value::as_str)
-            .ok_or_else(|| EngineError::invalid_request("payer.paymentSession is required"))?;
-        len_between("paymentToolToken", token, 1, 2000)?;
-        len_between("paymentSession", session, 1, 1000)?;
+        };
         let contact = check_contact_info(
             payer
                 .get("contactInfo")
@@ -423,8 +452,10 @@ impl Engine {
         };
 
         // A retry with the same session returns what the first call made: one debit at most.
-        if let Some(existing) = self.payment_where("payment_session = $1", &[session]).await? {
-            return self.same_session(existing, invoice_id);
+        if let PayerSource::Resource { session, .. } = &source {
+            if let Some(existing) = self.payment_where("payment_session = $1", &[session]).await? {
+                return self.same_session(existing, invoice_id);
+            }
         }
         let digest = params_digest(raw);
         if let Some(x) = &p.external_id {
@@ -433,12 +464,63 @@ impl Engine {
             }
         }
 
-        let (resource, cvv) = self.resolve_payment_tool_token(&party_id, token, false).await?;
-        if resource.payment_session != session {
-            return Err(logic(
-                "invalidPaymentSession",
-                "the payment session does not belong to this payment tool token",
-            ));
+        let (resource, cvv, mut payer_doc, parent, session) = match &source {
+            PayerSource::Resource { token, session } => {
+                let (resource, cvv) = self.resolve_payment_tool_token(&party_id, token, false).await?;
+                if &resource.payment_session != session {
+                    return Err(logic(
+                        "invalidPaymentSession",
+                        "the payment session does not belong to this payment tool token",
+                    ));
+                }
+                let doc = json!({
+                    "payerType": "PaymentResourcePayer",
+                    // The stored token names the card but carries no CVV.
+                    "paymentToolToken": self.payment_tool_token(&resource.resource_id, resource.valid_until, None),
+                    "paymentSession": session,
+                    "paymentToolDetails": resource.details,
+                    "clientInfo": resource.client_info,
+                    "contactInfo": contact,
+                });
+                (resource, cvv, doc, None, Some(session.clone()))
+            }
+            PayerSource::Recurrent {
+                invoice_id: parent_invoice,
+                payment_id: parent_payment,
+            } => {
+                let bad_parent = |m: &str| logic("invalidRecurrentParent", m.to_string());
+                let parent = self
+                    .payment_where(
+                        "invoice_id = $1 and payment_id = $2 and party_id = $3",
+                        &[parent_invoice, parent_payment, &party_id],
+                    )
+                    .await?
+                    .ok_or_else(|| bad_parent("the parent payment does not exist"))?;
+                if !parent.make_recurrent {
+                    return Err(bad_parent("the parent payment was not made with makeRecurrent: true"));
+                }
+                if !matches!(
+                    parent.status,
+                    PaymentStatus::Processed | PaymentStatus::Captured | PaymentStatus::Refunded
+                ) {
+                    return Err(bad_parent("the parent payment did not succeed"));
+                }
+                let resource_id = parent
+                    .resource_id
+                    .clone()
+                    .ok_or_else(|| bad_parent("the parent has no card"))?;
+                let resource = self.load_resource(&party_id, &resource_id).await?;
+                let doc = json!({
+                    "payerType": "RecurrentPayer",
+                    "recurrentParentPayment": {"invoiceID": parent.invoice_id, "paymentID": parent.payment_id},
+                    "paymentToolDetails": resource.details,
+                    "contactInfo": contact,
+                });
+                (resource, None, doc, Some((parent.invoice_id, parent.payment_id)), None)
+            }
+        };
+        if let Some(u) = &redirect_url {
+            payer_doc["sessionInfo"] = json!({"redirectUrl": u});
         }
         let party = self.party(&party_id).await?;
         if party.is_blocked || party.is_suspended {
@@ -451,25 +533,12 @@ impl Engine {
         self.check_payable(&invoice)?;
 
         let now = self.clock.now_micros();
-        let mut payer_doc = json!({
-            "payerType": "PaymentResourcePayer",
-            // The stored token names the card but carries no CVV.
-            "paymentToolToken": self.payment_tool_token(&resource.resource_id, resource.valid_until, None),
-            "paymentSession": session,
-            "paymentToolDetails": resource.details,
-            "clientInfo": resource.client_info,
-            "contactInfo": contact,
-        });
-        if let Some(u) = &redirect_url {
-            payer_doc["sessionInfo"] = json!({"redirectUrl": u});
-        }
-
         let mut tx = self.db.begin_write().await?;
         // Claim the invoice: only an unpaid invoice with no payment in progress can start one.
         let claimed: Option<(i64,)> = sqlx::query_as(
-            "update invoices set payment_seq = payment_seq + 1, active_payment_id = cast(payment_seq + 1 as text), updated_at = $1 \
-             where invoice_id = $2 and party_id = $3 and status = 'unpaid' and active_payment_id is null and due_date > $1 \
-             returning payment_seq",
+            "update invoices set payment_seq = payment_seq + 1, active_payment_id = cast(payment_seq + 1 as text), \
+             updated_at = $1 where invoice_id = $2 and party_id = $3 and status = 'unpaid' \
+             and active_payment_id is null and due_date > $1 returning payment_seq",
         )
         .bind(now)
         .bind(invoice_id)
@@ -478,48 +547,93 @@ impl Engine {
         .await?;
         let Some((seq,)) = claimed else {
             tx.rollback().await?;
-            let fresh = self.invoice(&party_id, invoice_id).await?;
-            if let Some(existing) = self.payment_where("payment_session = $1", &[session]).await? {
-                return self.same_session(existing, invoice_id);
+            if let Some(s) = &session {
+                if let Some(existing) = self.payment_where("payment_session = $1", &[s]).await? {
+                    return self.same_session(existing, invoice_id);
+                }
             }
-            self.check_payable(&fresh)?;
+            self.check_payable(&self.invoice(&party_id, invoice_id).await?)?;
             return Err(logic(
                 "invoicePaymentPending",
                 "another payment on this invoice is in progress",
             ));
         };
-        let payment_id = seq.to_string();
+        let payment = Payment {
+            invoice_id: invoice_id.to_string(),
+            payment_id: seq.to_string(),
+            party_id: party_id.clone(),
+            shop_id: invoice.shop_id.clone(),
+            external_id: p.external_id.clone(),
+            created_at: now,
+            amount: invoice.amount,
+            currency: invoice.currency.clone(),
+            flow,
+            on_hold_expiration,
+            held_until: None,
+            payer: payer_doc,
+            resource_id: Some(resource.resource_id.clone()),
+            payment_session: session.clone(),
+            make_recurrent: p.make_recurrent,
+            metadata: p.metadata.clone(),
+            status: PaymentStatus::Pending,
+            error: None,
+            user_interaction: None,
+            bank_ref: None,
+            rrn: None,
+            approval_code: None,
+            fee: 0,
+            captured_amount: 0,
+            refunded_amount: 0,
+            refund_pending: false,
+            pending_op: None,
+            parent: parent.clone(),
+            updated_at: now,
+        };
         let inserted = sqlx::query(
-            "insert into payments (invoice_id, payment_id, party_id, shop_id, external_id, params_digest, created_at, amount, \
-             currency, flow_type, on_hold_expiration, payer_type, resource_id, payment_session, payer_json, make_recurrent, \
-             metadata_json, status, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'PaymentResourcePayer', \
-             $12, $13, $14, $15, $16, 'pending', $7)",
+            "insert into payments (invoice_id, payment_id, party_id, shop_id, external_id, params_digest, created_at, \
+             amount, currency, flow_type, on_hold_expiration, payer_type, resource_id, payment_session, payer_json, \
+             make_recurrent, metadata_json, status, parent_invoice_id, parent_payment_id, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'pending', $18, $19, $7)",
         )
-        .bind(invoice_id)
-        .bind(&payment_id)
+        .bind(&payment.invoice_id)
+        .bind(&payment.payment_id)
         .bind(&party_id)
-        .bind(&invoice.shop_id)
-        .bind(&p.external_id)
+        .bind(&payment.shop_id)
+        .bind(&payment.external_id)
         .bind(&digest)
         .bind(now)
-        .bind(invoice.amount)
-        .bind(&invoice.currency)
-        .bind(if flow == FlowType::Hold { "PaymentFlowHold" } else { "PaymentFlowInstant" })
-        .bind(&on_hold_expiration)
-        .bind(&resource.resource_id)
-        .bind(session)
-        .bind(payer_doc.to_string())
+        .bind(payment.amount)
+        .bind(&payment.currency)
+        .bind(flow.as_str())
+        .bind(&payment.on_hold_expiration)
+        .bind(payment.payer["payerType"].as_str().unwrap_or("PaymentResourcePayer"))
+        .bind(&payment.resource_id)
+        .bind(&session)
+        .bind(payment.payer.to_string())
         .bind(i64::from(p.make_recurrent))
         .bind(p.metadata.as_ref().map(|m| m.to_string()))
+        .bind(parent.as_ref().map(|x| x.0.clone()))
+        .bind(parent.as_ref().map(|x| x.1.clone()))
         .execute(&mut *tx)
         .await;
         match inserted {
-            Ok(_) => tx.commit().await?,
+            Ok(_) => {
+                events::emit(
+                    &mut tx,
+                    invoice_id,
+                    now,
+                    vec![json!({"changeType": "PaymentStarted", "payment": payment.to_api()})],
+                )
+                .await?;
+                tx.commit().await?;
+            }
             Err(e) if is_unique_violation(&e) => {
                 // A concurrent retry with the same session or externalID won the race.
                 tx.rollback().await?;
-                if let Some(existing) = self.payment_where("payment_session = $1", &[session]).await? {
-                    return self.same_session(existing, invoice_id);
+                if let Some(s) = &session {
+                    if let Some(existing) = self.payment_where("payment_session = $1", &[s]).await? {
+                        return self.same_session(existing, invoice_id);
+                    }
                 }
                 if let Some(x) = &p.external_id {
                     if let Some(existing) = self.payment_by_external(&party_id, x).await? {
@@ -532,16 +646,18 @@ impl Engine {
         }
 
         let card = self.card_of(&resource, cvv)?;
-        self.authorise(invoice_id, &payment_id, invoice.amount, &invoice.currency, card, &shop)
-            .await?;
-        let payment = self
-            .payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, &payment_id])
-            .await?
-            .ok_or_else(|| EngineError::Internal("payment vanished".into()))?;
+        self.authorise(&payment, card, parent.is_some(), &shop).await?;
+        let payment = self.reload(&payment).await?;
         Ok((payment, true))
     }
 
-    fn check_payable(&self, invoice: &Invoice) -> EngineResult<()> {
+    pub(crate) async fn reload(&self, p: &Payment) -> EngineResult<Payment> {
+        self.payment_where("invoice_id = $1 and payment_id = $2", &[&p.invoice_id, &p.payment_id])
+            .await?
+            .ok_or_else(|| EngineError::Internal("payment vanished".into()))
+    }
+
+    pub(crate) fn check_payable(&self, invoice: &Invoice) -> EngineResult<()> {
         if invoice.status != InvoiceStatus::Unpaid {
             return Err(logic(
                 "invalidInvoiceStatus",
@@ -590,221 +706,11 @@ impl Engine {
             message: "This externalID was already used for another payment".into(),
         })
     }
+}
 
-    /// Sends the authorisation and records the answer.
-    async fn authorise(
-        &self,
-        invoice_id: &str,
-        payment_id: &str,
-        amount: i64,
-        currency: &str,
-        card: Card,
-        shop: &Shop,
-    ) -> EngineResult<()> {
-        let md = self.keys.sign(MD_KIND, &json!({"i": invoice_id, "p": payment_id}));
-        let term_url = format!("{}/interaction/3ds", self.config.public_url.trim_end_matches('/'));
-        let req = AuthRequest {
-            reference: format!("{invoice_id}.{payment_id}"),
-            amount,
-            currency: currency.to_string(),
-            card,
-            recurrent: false,
-            term_url: term_url.clone(),
-        };
-        match self.bank.authorise(req).await {
-            Ok(AuthOutcome::Approved {
-                txn_id,
-                rrn,
-                approval_code,
-            }) => {
-                self.on_authorised(invoice_id, payment_id, &txn_id, &rrn, &approval_code, shop)
-                    .await
-            }
-            Ok(AuthOutcome::Declined { txn_id, error }) => {
-                self.fail_payment(invoice_id, payment_id, txn_id.as_deref(), &error)
-                    .await
-            }
-            Ok(AuthOutcome::Challenge { txn_id, acs_url, pareq }) => {
-                let interaction = json!({
-                    "interactionType": "Redirect",
-                    "request": {
-                        "requestType": "BrowserPostRequest",
-                        "uriTemplate": acs_url,
-                        "form": [
-                            {"key": "PaReq", "template": pareq},
-                            {"key": "MD", "template": md},
-                            {"key": "TermUrl", "template": term_url},
-                        ],
-                    },
-                });
-                sqlx::query(
-                    "update payments set user_interaction_json = $1, bank_ref = $2, updated_at = $3 \
-                     where invoice_id = $4 and payment_id = $5 and status = 'pending'",
-                )
-                .bind(interaction.to_string())
-                .bind(&txn_id)
-                .bind(self.clock.now_micros())
-                .bind(invoice_id)
-                .bind(payment_id)
-                .execute(&self.db.pool)
-                .await?;
-                Ok(())
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "acquirer unavailable; failing the payment");
-                self.fail_payment(
-                    invoice_id,
-                    payment_id,
-                    None,
-                    &PaymentError::from_path("authorization_failed:temporarily_unavailable"),
-                )
-                .await
-            }
-        }
-    }
-
-    /// pending → processed; an instant payment then goes on to capture.
-    async fn on_authorised(
-        &self,
-        invoice_id: &str,
-        payment_id: &str,
-        txn_id: &str,
-        rrn: &str,
-        approval: &str,
-        shop: &Shop,
-    ) -> EngineResult<()> {
-        let now = self.clock.now_micros();
-        let moved = sqlx::query(
-            "update payments set status = 'processed', bank_ref = $1, rrn = $2, approval_code = $3, user_interaction_json = null, \
-             updated_at = $4 where invoice_id = $5 and payment_id = $6 and status = 'pending'",
-        )
-        .bind(txn_id)
-        .bind(rrn)
-        .bind(approval)
-        .bind(now)
-        .bind(invoice_id)
-        .bind(payment_id)
-        .execute(&self.db.pool)
-        .await?;
-        if moved.rows_affected() == 0 {
-            return Ok(()); // someone else already moved it on
-        }
-        let payment = self
-            .payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, payment_id])
-            .await?
-            .ok_or_else(|| EngineError::Internal("payment vanished".into()))?;
-        if payment.flow == FlowType::Instant {
-            self.capture_processed(&payment, payment.amount, shop).await?;
-        }
-        Ok(())
-    }
-
-    /// processed → captured with the commission; the invoice becomes paid — one transaction.
-    pub(crate) async fn capture_processed(&self, payment: &Payment, amount: i64, shop: &Shop) -> EngineResult<()> {
-        let txn_id = payment.bank_ref.clone().unwrap_or_default();
-        match self.bank.capture(&txn_id, amount).await? {
-            OpOutcome::Done => {
-                let now = self.clock.now_micros();
-                let fee = commission(amount, shop.fee_bps);
-                let mut tx = self.db.begin_write().await?;
-                let moved = sqlx::query(
-                    "update payments set status = 'captured', captured_amount = $1, fee = $2, updated_at = $3 \
-                     where invoice_id = $4 and payment_id = $5 and status = 'processed'",
-                )
-                .bind(amount)
-                .bind(fee)
-                .bind(now)
-                .bind(&payment.invoice_id)
-                .bind(&payment.payment_id)
-                .execute(&mut *tx)
-                .await?;
-                if moved.rows_affected() == 1 {
-                    sqlx::query("update invoices set status = 'paid', updated_at = $1 where invoice_id = $2 and status = 'unpaid'")
-                        .bind(now)
-                        .bind(&payment.invoice_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-            OpOutcome::Failed(error) => {
-                self.fail_payment(&payment.invoice_id, &payment.payment_id, None, &error)
-                    .await
-            }
-        }
-    }
-
-    /// → failed with the bank's error; the invoice is free for a new payment.
-    async fn fail_payment(
-        &self,
-        invoice_id: &str,
-        payment_id: &str,
-        txn_id: Option<&str>,
-        error: &PaymentError,
-    ) -> EngineResult<()> {
-        let now = self.clock.now_micros();
-        let mut tx = self.db.begin_write().await?;
-        let moved = sqlx::query(
-            "update payments set status = 'failed', error_json = $1, bank_ref = coalesce($2, bank_ref), user_interaction_json = null, \
-             updated_at = $3 where invoice_id = $4 and payment_id = $5 and status in ('pending', 'processed')",
-        )
-        .bind(serde_json::to_string(error).unwrap_or_default())
-        .bind(txn_id)
-        .bind(now)
-        .bind(invoice_id)
-        .bind(payment_id)
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() == 1 {
-            sqlx::query("update invoices set active_payment_id = null, updated_at = $1 where invoice_id = $2 and active_payment_id = $3")
-                .bind(now)
-                .bind(invoice_id)
-                .bind(payment_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The buyer came back from the issuer's 3-D Secure page (`TermUrl`) with `MD` and `PaRes`.
-    #[tracing::instrument(skip_all)]
-    pub async fn complete_interaction(&self, md: &str, pares: &str) -> EngineResult<InteractionResult> {
-        let claims = self
-            .keys
-            .verify(MD_KIND, md)
-            .ok_or_else(|| EngineError::invalid_request("MD is not valid"))?;
-        let (Some(invoice_id), Some(payment_id)) = (claims["i"].as_str(), claims["p"].as_str()) else {
-            return Err(EngineError::invalid_request("MD is not valid"));
-        };
-        let payment = self
-            .payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, payment_id])
-            .await?
-            .ok_or_else(|| EngineError::not_found("Payment"))?;
-        let redirect_url = payment.payer["sessionInfo"]["redirectUrl"].as_str().map(str::to_string);
-        if payment.status == PaymentStatus::Pending && payment.user_interaction.is_some() {
-            let txn_id = payment.bank_ref.clone().unwrap_or_default();
-            let shop = self.shop(&payment.party_id, &payment.shop_id).await?;
-            match self.bank.complete_challenge(&txn_id, pares).await? {
-                AuthOutcome::Approved {
-                    txn_id,
-                    rrn,
-                    approval_code,
-                } => {
-                    self.on_authorised(invoice_id, payment_id, &txn_id, &rrn, &approval_code, &shop)
-                        .await?
-                }
-                AuthOutcome::Declined { error, .. } => self.fail_payment(invoice_id, payment_id, None, &error).await?,
-                AuthOutcome::Challenge { .. } => {}
-            }
-        }
-        let payment = self
-            .payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, payment_id])
-            .await?
-            .ok_or_else(|| EngineError::not_found("Payment"))?;
-        Ok(InteractionResult { payment, redirect_url })
-    }
+enum PayerSource {
+    Resource { token: String, session: String },
+    Recurrent { invoice_id: String, payment_id: String },
 }
 
 #[cfg(test)]

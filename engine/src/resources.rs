@@ -183,45 +183,51 @@ impl Engine {
         let resource_id = claims["r"]
             .as_str()
             .ok_or_else(|| bad("the payment tool token is not valid"))?;
-        let row = sqlx::query(
-            "select resource_id, party_id, payment_session, card_sealed, bin, last_digits, payment_system, client_info_json, \
-             valid_until from payment_resources where resource_id = $1 and party_id = $2",
-        )
-        .bind(resource_id)
-        .bind(party_id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        .ok_or_else(|| bad("the payment tool token is not valid"))?;
-        let valid_until: i64 = row.try_get("valid_until")?;
-        if !allow_expired && valid_until <= self.clock.now_micros() {
+        let resource = self
+            .find_resource(party_id, resource_id)
+            .await?
+            .ok_or_else(|| bad("the payment tool token is not valid"))?;
+        if !allow_expired && resource.valid_until <= self.clock.now_micros() {
             return Err(bad("the payment tool token has expired; tokenise the card again"));
         }
-        let card_sealed: String = row.try_get("card_sealed")?;
-        let sealed_details = self
-            .keys
-            .open(&card_sealed, resource_id)
-            .ok_or_else(|| EngineError::Internal("card data does not open with the configured key".into()))?;
-        let vault: Value = serde_json::from_slice(&sealed_details).map_err(|e| EngineError::Internal(e.to_string()))?;
-        let number = CardNumber::parse(vault["pan"].as_str().unwrap_or_default())
-            .map_err(|e| EngineError::Internal(e.to_string()))?;
         let cvv = claims["c"]
             .as_str()
             .and_then(|c| self.keys.open(c, &format!("cvv:{resource_id}")))
             .and_then(|b| String::from_utf8(b).ok())
             .map(Secret::new);
-        let client_info: String = row.try_get("client_info_json")?;
-        Ok((
-            StoredResource {
-                resource_id: resource_id.to_string(),
-                party_id: row.try_get("party_id")?,
-                payment_session: row.try_get("payment_session")?,
-                details: details_of(&number),
-                client_info: serde_json::from_str(&client_info).unwrap_or_else(|_| json!({})),
-                valid_until,
-                card_sealed,
-            },
-            cvv,
-        ))
+        Ok((resource, cvv))
+    }
+
+    /// A stored card of this party by id, whatever its token's age (recurring payments, payouts).
+    pub async fn load_resource(&self, party_id: &str, resource_id: &str) -> EngineResult<StoredResource> {
+        self.find_resource(party_id, resource_id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("Payment resource"))
+    }
+
+    async fn find_resource(&self, party_id: &str, resource_id: &str) -> EngineResult<Option<StoredResource>> {
+        let row = sqlx::query(
+            "select resource_id, party_id, payment_session, card_sealed, client_info_json, valid_until \
+             from payment_resources where resource_id = $1 and party_id = $2",
+        )
+        .bind(resource_id)
+        .bind(party_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let card_sealed: String = row.try_get("card_sealed")?;
+        let mut resource = StoredResource {
+            resource_id: resource_id.to_string(),
+            party_id: row.try_get("party_id")?,
+            payment_session: row.try_get("payment_session")?,
+            details: Value::Null,
+            client_info: serde_json::from_str(&row.try_get::<String, _>("client_info_json")?)
+                .unwrap_or_else(|_| json!({})),
+            valid_until: row.try_get("valid_until")?,
+            card_sealed,
+        };
+        resource.details = details_of(&self.card_of(&resource, None)?.number);
+        Ok(Some(resource))
     }
 
     /// Opens the vault for the acquirer (the only place a full PAN exists in memory).

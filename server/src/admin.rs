@@ -71,6 +71,20 @@ pub enum AdminCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Recompute every balance from the ledger and cross-check payments, refunds and invoices.
+    /// Exits non-zero with a report when anything disagrees.
+    Verify {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Run the due work (hold expiry, overdue invoices, recovery) once, now — or as if the
+    /// clock were SECONDS ahead (sandbox: see a hold expire without waiting).
+    RunWorkers {
+        #[arg(long, default_value_t = 0)]
+        advance_seconds: i64,
+        #[command(flatten)]
+        out: Output,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +210,34 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
                     ("shopID", s("shopID")),
                     ("apiKey", s("apiKey")),
                 ],
+            );
+        }
+        AdminCommand::Verify { out } => {
+            let engine = engine_for(&out).await?;
+            let problems = engine.verify().await?;
+            let v = json!({"ok": problems.is_empty(), "problems": problems});
+            if out.json {
+                println!("{v}");
+            } else if problems.is_empty() {
+                println!("ledger and payments agree: every batch balances, every payment matches its postings");
+            } else {
+                println!("{} problem(s) found:", problems.len());
+                for p in &problems {
+                    println!("  - {p}");
+                }
+            }
+            if !problems.is_empty() {
+                anyhow::bail!("verification failed");
+            }
+        }
+        AdminCommand::RunWorkers { advance_seconds, out } => {
+            let engine = engine_for(&out).await?;
+            engine.clock.advance(chrono::Duration::seconds(advance_seconds));
+            let report = engine.run_due_work().await?;
+            emit(
+                &out,
+                &serde_json::to_value(&report)?,
+                &[("report", format!("{report:?}"))],
             );
         }
     }

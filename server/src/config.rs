@@ -83,6 +83,14 @@ pub struct ServeArgs {
     /// Do not seed the demo organisation on an empty database.
     #[arg(long, env = "DUCATPAY_NO_DEMO")]
     pub no_demo: bool,
+    /// How often the background workers look for due work (hold expiry, overdue invoices,
+    /// recovery), in milliseconds; 0 turns them off.
+    #[arg(long, env = "DUCATPAY_WORKER_INTERVAL_MS", default_value_t = 1000)]
+    pub worker_interval_ms: u64,
+    /// Sandbox-only endpoints to move this instance's clock and run due work now
+    /// (`POST /sandbox/clock/advance`, `POST /sandbox/workers/run`; any API key).
+    #[arg(long, env = "DUCATPAY_SANDBOX_TOOLS")]
+    pub sandbox_tools: bool,
 }
 
 impl ServeArgs {
@@ -101,6 +109,8 @@ impl ServeArgs {
             sandbox_max_amount: 10_000_000_000,
             default_fee_bps: 10,
             no_demo: true,
+            worker_interval_ms: 0,
+            sandbox_tools: true,
         }
     }
 

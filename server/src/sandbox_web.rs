@@ -193,3 +193,43 @@ async fn term(State(s): State<AppState>, p: TermParams) -> Response {
         }
     }
 }
+
+/// Sandbox tools: move this instance's clock and run due work now (tests and demos of hold
+/// expiry and due dates without waiting). Any valid API key may call them.
+pub fn tools_router() -> Router<AppState> {
+    Router::new()
+        .route("/sandbox/clock/advance", post(advance_clock))
+        .route("/sandbox/workers/run", post(run_workers))
+        .layer(axum::middleware::from_fn(crate::api::extract::request_id))
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: i64,
+}
+
+async fn advance_clock(
+    State(s): State<AppState>,
+    crate::api::extract::Caller(who): crate::api::extract::Caller,
+    crate::api::extract::ApiJson { value, .. }: crate::api::extract::ApiJson<Advance>,
+) -> Result<axum::Json<serde_json::Value>, crate::api::error::ApiError> {
+    who.require_merchant()?;
+    if !(0..=366 * 86_400).contains(&value.seconds) {
+        return Err(crate::api::error::ApiError::invalid_request(
+            "seconds must be between 0 and one year",
+        ));
+    }
+    s.engine.clock.advance(chrono::Duration::seconds(value.seconds));
+    Ok(axum::Json(
+        serde_json::json!({"now": s.engine.clock.now().to_rfc3339()}),
+    ))
+}
+
+async fn run_workers(
+    State(s): State<AppState>,
+    crate::api::extract::Caller(who): crate::api::extract::Caller,
+) -> Result<axum::Json<serde_json::Value>, crate::api::error::ApiError> {
+    who.require_merchant()?;
+    let report = s.engine.run_due_work().await?;
+    Ok(axum::Json(serde_json::to_value(report).unwrap_or_default()))
+}

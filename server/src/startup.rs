@@ -24,6 +24,7 @@ pub struct Application {
     pub public_url: String,
     listener: TcpListener,
     router: Router,
+    worker_interval: Option<Duration>,
 }
 
 /// Opens the database and the keys the way every command does.
@@ -79,22 +80,31 @@ impl Application {
         };
         let engine = open_engine(&args.db, &public_url, sandbox, args.default_fee_bps, clock).await?;
         let state = AppState { engine: engine.clone() };
-        let router = Router::new()
+        let mut router = Router::new()
             .nest("/v2", crate::api::router())
-            .merge(crate::sandbox_web::router())
+            .merge(crate::sandbox_web::router());
+        if args.sandbox_tools {
+            router = router.merge(crate::sandbox_web::tools_router());
+        }
+        let router = router
             .route("/health", get(|| async { "ok" }))
             .with_state(state)
             .merge(crate::web::leptos_router(args.site_root()));
+        let worker_interval = (args.worker_interval_ms > 0).then(|| Duration::from_millis(args.worker_interval_ms));
         Ok(Application {
             addr,
             engine,
             public_url,
             listener,
             router,
+            worker_interval,
         })
     }
 
     pub async fn run(self) -> std::io::Result<()> {
+        if let Some(every) = self.worker_interval {
+            tokio::spawn(run_workers(self.engine.clone(), every));
+        }
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
@@ -123,5 +133,19 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+/// The background workers: due work every `every`, errors logged and retried next round.
+async fn run_workers(engine: Engine, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match engine.run_due_work().await {
+            Ok(report) if !report.is_empty() => tracing::info!(?report, "due work done"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "due work failed; retrying next round"),
+        }
     }
 }

@@ -346,7 +346,7 @@ impl Acquirer for SandboxBank {
         }
     }
 
-    async fn refund(&self, txn_id: &str, _refund_id: &str, amount: i64) -> Result<OpOutcome, BankError> {
+    async fn refund(&self, txn_id: &str, refund_ref: &str, amount: i64) -> Result<OpOutcome, BankError> {
         self.delay().await;
         let (_, authorised, state) = self.load(txn_id).await?;
         if state != "captured" || amount > authorised {
@@ -354,7 +354,18 @@ impl Acquirer for SandboxBank {
                 "authorization_failed:operation_blocked",
             )));
         }
-        self.record("refund", "success", amount, "refunded").await?;
+        // Keyed by the caller's refund reference: asking twice refunds once.
+        let now = self.clock.now_micros();
+        sqlx::query(
+            "insert into sandbox_bank_txns (txn_id, operation, card_outcome, amount, state, created_at, updated_at) \
+             values ($1, 'refund', 'success', $2, 'refunded', $3, $3) on conflict do nothing",
+        )
+        .bind(format!("rf:{refund_ref}"))
+        .bind(amount)
+        .bind(now)
+        .execute(&self.db.pool)
+        .await
+        .map_err(unavailable)?;
         Ok(OpOutcome::Done)
     }
 

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use engine::invoices::InvoiceParams;
+use engine::processing::ReasonParams;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -13,10 +14,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/processing/invoices", post(create_invoice).get(invoice_by_external_id))
         .route("/processing/invoices/{invoice_id}", get(get_invoice))
-        .route(
-            "/processing/invoices/{invoice_id}/access-tokens",
-            post(create_access_token),
-        )
+        .route("/processing/invoices/{invoice_id}/access-tokens", post(create_access_token))
+        .route("/processing/invoices/{invoice_id}/rescind", post(rescind))
+        .route("/processing/invoices/{invoice_id}/fulfill", post(fulfill))
+        .route("/processing/invoices/{invoice_id}/events", get(events))
 }
 
 #[tracing::instrument(skip_all)]
@@ -73,4 +74,52 @@ async fn create_access_token(
     let invoice = s.engine.invoice(party_id, &invoice_id).await?;
     let token = s.engine.invoice_access_token(party_id, &invoice.invoice_id);
     Ok((StatusCode::CREATED, Json(json!({"payload": token}))))
+}
+
+async fn rescind(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(invoice_id): Path<String>,
+    body: ApiJson<ReasonParams>,
+) -> ApiResult<StatusCode> {
+    s.engine.rescind_invoice(&who, &invoice_id, &body.value.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn fulfill(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(invoice_id): Path<String>,
+    body: ApiJson<ReasonParams>,
+) -> ApiResult<StatusCode> {
+    s.engine.fulfill_invoice(&who, &invoice_id, &body.value.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    limit: Option<String>,
+    #[serde(rename = "eventID")]
+    event_id: Option<String>,
+}
+
+async fn events(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path(invoice_id): Path<String>,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<Json<Value>> {
+    let limit = q
+        .limit
+        .as_deref()
+        .and_then(|l| l.parse::<i64>().ok())
+        .ok_or_else(|| ApiError::invalid_request("query parameter limit (1 to 1000) is required"))?;
+    let after = match q.event_id.as_deref() {
+        None | Some("") => None,
+        Some(e) => Some(
+            e.parse::<i64>()
+                .map_err(|_| ApiError::invalid_request("eventID must be an integer"))?,
+        ),
+    };
+    Ok(Json(s.engine.invoice_events(&who, &invoice_id, limit, after).await?))
 }

@@ -5,6 +5,7 @@ pub mod extract;
 mod invoices;
 mod parties;
 mod payments;
+mod refunds;
 mod resources;
 
 use crate::startup::AppState;
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .merge(invoices::router())
         .merge(payments::router())
         .merge(resources::router())
+        .merge(refunds::router())
         .merge(parties::router())
         .fallback(|| async { ApiError::NotFound("No such API method".into()) })
         .layer(DefaultBodyLimit::max(256 * 1024))

@@ -96,6 +96,15 @@ impl FlowError {
     }
 }
 
+impl std::fmt::Display for FlowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.status {
+            Some(s) => write!(f, "{} {s}: {}", self.stage, self.detail),
+            None => write!(f, "{}: {}", self.stage, self.detail),
+        }
+    }
+}
+
 #[derive(Default)]
 struct FlowTimes {
     calls: [Duration; 3],
@@ -236,8 +245,7 @@ async fn run_flows(target: &Arc<Target>, flows: u64, concurrency: u64) -> (Stats
                             stats.errors += 1;
                             *stats.error_kinds.entry(e.kind()).or_default() += 1;
                             if stats.first_errors.len() < KEEP_ERRORS {
-                                let status = e.status.map(|s| s.to_string()).unwrap_or_default();
-                                stats.first_errors.push(format!("{} {}: {}", e.stage, status, e.detail));
+                                stats.first_errors.push(e.to_string());
                             }
                         }
                     }
@@ -342,14 +350,14 @@ async fn flow(t: &Target, times: &mut FlowTimes) -> Result<(), FlowError> {
                 return Err(FlowError {
                     stage: "getPayment",
                     status: None,
-                    detail: format!("timeout: not captured within {CAPTURE_WAIT:?}: {v}"),
+                    detail: format!("timeout: not captured within {CAPTURE_WAIT:?}: {}", short(&v)),
                 })
             }
             other => {
                 return Err(FlowError {
                     stage: if times.polls == 0 { CALLS[2] } else { "getPayment" },
                     status: None,
-                    detail: format!("status={}: {v}", other.unwrap_or("none")),
+                    detail: format!("status={}: {}", other.unwrap_or("none"), short(&v)),
                 })
             }
         }
@@ -393,8 +401,10 @@ async fn call(
     if status != expect {
         return Err(fail(Some(status), truncate(&text)));
     }
-    let v =
-        serde_json::from_str(&text).map_err(|e| fail(Some(status), format!("not JSON ({e}): {}", truncate(&text))))?;
+    let v = serde_json::from_str(&text).map_err(|e| {
+        let detail = format!("not JSON ({e}): {}", truncate(&text));
+        fail(Some(status), detail)
+    })?;
     Ok((v, took))
 }
 
@@ -406,7 +416,7 @@ fn field(v: &Value, path: &[&str], stage: &'static str) -> Result<String, FlowEr
     x.as_str().map(str::to_string).ok_or_else(|| FlowError {
         stage,
         status: None,
-        detail: format!("missing: no string at {}: {v}", path.join(".")),
+        detail: format!("missing: no string at {}: {}", path.join("."), short(v)),
     })
 }
 
@@ -416,6 +426,10 @@ fn truncate(s: &str) -> String {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
     }
+}
+
+fn short(v: &Value) -> String {
+    truncate(&v.to_string())
 }
 
 fn ms(d: Duration) -> f64 {
@@ -494,7 +508,7 @@ fn print_report(s: &Value) {
         println!(
             "{:<22} {:>6} {:>9} {:>9} {:>9} {:>9}",
             name,
-            l["count"],
+            l["count"].as_u64().unwrap_or(0),
             f("p50"),
             f("p90"),
             f("p99"),

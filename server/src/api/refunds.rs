@@ -1,0 +1,77 @@
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, Caller};
+use crate::startup::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use engine::refunds::RefundParams;
+use serde::Deserialize;
+use serde_json::Value;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/processing/invoices/{invoice_id}/payments/{payment_id}/refunds",
+            get(list_refunds).post(create_refund),
+        )
+        .route(
+            "/processing/invoices/{invoice_id}/payments/{payment_id}/refunds/{refund_id}",
+            get(get_refund),
+        )
+        .route("/processing/refunds", get(refund_by_external_id))
+}
+
+#[tracing::instrument(skip_all, fields(invoice_id = %invoice_id, payment_id = %payment_id))]
+async fn create_refund(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((invoice_id, payment_id)): Path<(String, String)>,
+    body: ApiJson<RefundParams>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (refund, _) = s
+        .engine
+        .create_refund(&who, &invoice_id, &payment_id, &body.raw, body.value)
+        .await?;
+    Ok((StatusCode::CREATED, Json(refund.to_api())))
+}
+
+async fn list_refunds(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((invoice_id, payment_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let refunds = s.engine.refunds(&who, &invoice_id, &payment_id).await?;
+    Ok(Json(Value::Array(refunds.iter().map(|r| r.to_api()).collect())))
+}
+
+async fn get_refund(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Path((invoice_id, payment_id, refund_id)): Path<(String, String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        s.engine
+            .refund(&who, &invoice_id, &payment_id, &refund_id)
+            .await?
+            .to_api(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ExternalIdQuery {
+    #[serde(rename = "externalID")]
+    external_id: Option<String>,
+}
+
+async fn refund_by_external_id(
+    State(s): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<ExternalIdQuery>,
+) -> ApiResult<Json<Value>> {
+    let external_id = q
+        .external_id
+        .filter(|x| (1..=40).contains(&x.chars().count()))
+        .ok_or_else(|| ApiError::invalid_request("query parameter externalID (1 to 40 characters) is required"))?;
+    Ok(Json(s.engine.refund_by_external_id(&who, &external_id).await?.to_api()))
+}
