@@ -282,7 +282,7 @@ async fn external_id_reuse_returns_same_invoice_or_409() {
     assert_eq!(app.count("select count(*) from invoices").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_with_one_external_id_make_one_invoice() {
     let app = std::sync::Arc::new(spawn_app().await);
     let mut body = app.invoice_body(5000);

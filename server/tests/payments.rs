@@ -227,7 +227,7 @@ async fn three_ds_redirects_the_buyer_to_the_merchant_when_asked() {
     assert_eq!(to_shop.headers()["location"], "https://shop.example.com/thanks");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_same_payment_session_never_debits_twice() {
     let app = Arc::new(spawn_app().await);
     let (invoice_id, token) = app.invoice(9900).await;
@@ -284,7 +284,7 @@ async fn the_same_payment_session_never_debits_twice() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_payments_with_different_cards_pay_an_invoice_at_most_once() {
     let app = Arc::new(spawn_app().await);
     let (invoice_id, token) = app.invoice(5000).await;

@@ -14,7 +14,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/processing/invoices", post(create_invoice).get(invoice_by_external_id))
         .route("/processing/invoices/{invoice_id}", get(get_invoice))
-        .route("/processing/invoices/{invoice_id}/access-tokens", post(create_access_token))
+        .route(
+            "/processing/invoices/{invoice_id}/access-tokens",
+            post(create_access_token),
+        )
         .route("/processing/invoices/{invoice_id}/rescind", post(rescind))
         .route("/processing/invoices/{invoice_id}/fulfill", post(fulfill))
         .route("/processing/invoices/{invoice_id}/events", get(events))

@@ -287,3 +287,61 @@ impl TestApp {
         n
     }
 }
+
+impl TestApp {
+    /// Invoice + card + payment with any flow/payer tweaks; returns (invoiceID, token, payment).
+    pub async fn pay_with(&self, amount: i64, card: &str, tweak: Value) -> (String, String, Value) {
+        let (invoice_id, token) = self.invoice(amount).await;
+        let res = self.tokenise(&token, card).await;
+        let mut body = Self::payment_body(&res);
+        for (k, v) in tweak.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = self
+            .post(
+                &format!("/v2/processing/invoices/{invoice_id}/payments"),
+                &self.key,
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        (invoice_id, token, r.body)
+    }
+
+    /// A held (two-stage) payment with the given expiry policy.
+    pub async fn hold(&self, amount: i64, policy: &str) -> (String, Value) {
+        let (invoice_id, _, pay) = self
+            .pay_with(
+                amount,
+                "4242424242424242",
+                json!({"flow": {"type": "PaymentFlowHold", "onHoldExpiration": policy}}),
+            )
+            .await;
+        assert_eq!(pay["status"], "processed", "{pay}");
+        (invoice_id, pay)
+    }
+
+    pub async fn payment_status(&self, invoice_id: &str, payment_id: &str) -> Value {
+        self.get(
+            &format!("/v2/processing/invoices/{invoice_id}/payments/{payment_id}"),
+            &self.key,
+        )
+        .await
+        .body
+    }
+
+    pub async fn invoice_status(&self, invoice_id: &str) -> String {
+        self.get(&format!("/v2/processing/invoices/{invoice_id}"), &self.key)
+            .await
+            .body["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The ledger and payments agree (what `ducatpay admin verify` checks).
+    pub async fn assert_verified(&self) {
+        let problems = self.engine.verify().await.unwrap();
+        assert!(problems.is_empty(), "verify found: {problems:#?}");
+    }
+}
