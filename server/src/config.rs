@@ -81,7 +81,7 @@ pub struct ServeArgs {
     #[arg(long, env = "DUCATPAY_DEFAULT_FEE_BPS", default_value_t = 10)]
     pub default_fee_bps: i64,
     /// Do not seed the demo organisation on an empty database.
-    #[arg(long, env = "DUCATPAY_NO_DEMO")]
+    #[arg(long, env = "DUCATPAY_NO_DEMO", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     pub no_demo: bool,
     /// How often the background workers look for due work (hold expiry, overdue invoices,
     /// recovery), in milliseconds; 0 turns them off.
@@ -89,7 +89,7 @@ pub struct ServeArgs {
     pub worker_interval_ms: u64,
     /// Sandbox-only endpoints to move this instance's clock and run due work now
     /// (`POST /sandbox/clock/advance`, `POST /sandbox/workers/run`; any API key).
-    #[arg(long, env = "DUCATPAY_SANDBOX_TOOLS")]
+    #[arg(long, env = "DUCATPAY_SANDBOX_TOOLS", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     pub sandbox_tools: bool,
 }
 
