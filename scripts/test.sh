@@ -49,11 +49,16 @@ if [[ "${DUCATPAY_SKIP_PG:-0}" != 1 ]]; then
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
   fi
   # Drop what earlier runs left behind (one database per test).
-  psql "$pg_url" -Atc "select datname from pg_database where datname like 'dp_test_%'" 2>/dev/null |
+  psql "$pg_url" -Atc "select datname from pg_database where datname like 'dp_test_%' or datname like 'dp_crash_%'" 2>/dev/null |
     while read -r db; do psql "$pg_url" -qc "drop database if exists $db" >/dev/null 2>&1 || true; done
   DUCATPAY_TEST_DATABASE_URL="$pg_url" cargo test -p ducatpay-engine -p ducatpay
   stage "tests on PostgreSQL"
 fi
+
+# kill -9 in the middle of a load run, then `ducatpay admin verify` and recovery.
+scripts/crash-check.sh sqlite
+[[ "${DUCATPAY_SKIP_PG:-0}" != 1 ]] && DUCATPAY_TEST_PG_URL="${pg_url:-}" scripts/crash-check.sh postgres
+stage "crash checks"
 
 if [[ "${DUCATPAY_SKIP_E2E:-0}" != 1 ]]; then
   scripts/e2e.sh
