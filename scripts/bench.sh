@@ -16,6 +16,9 @@
 #   DUCATPAY_BENCH_PG           PostgreSQL server URL without a database
 #                               (default postgres://postgres@127.0.0.1:5432); a database
 #                               ducatpay_bench_<pid> is created and dropped afterwards
+#   DUCATPAY_BENCH_PG_ANALYZE   1 to run ANALYZE between the warm-up and the measured run.
+#                               A fresh database has no planner statistics until autovacuum
+#                               gets to it (about a minute); see docs/BENCHMARKS.md
 # Exit status: 0 when every flow of every run ended captured, 1 otherwise.
 set -euo pipefail
 
@@ -27,12 +30,13 @@ concurrency="${DUCATPAY_BENCH_CONCURRENCY:-32}"
 warmup="${DUCATPAY_BENCH_WARMUP:-100}"
 out="${DUCATPAY_BENCH_OUT:-$ROOT/target/bench}"
 pg_server="${DUCATPAY_BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+pg_analyze="${DUCATPAY_BENCH_PG_ANALYZE:-0}"
 
 dbs=()
 for arg in "$@"; do
   case "$arg" in
     sqlite | postgres) dbs+=("$arg") ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -86,9 +90,21 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# run_one NAME DATABASE_URL DATA_DIR: one server, one warm-up, one measured run.
+# CPU time (clock ticks) of one process, and of all of PostgreSQL's processes (the server
+# is usually local and idle otherwise; backends that exit mid-run are not counted).
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+  local p t=0
+  for p in $(pgrep -u postgres -x postgres 2>/dev/null); do
+    t=$((t + $(proc_ticks "$p")))
+  done
+  echo "$t"
+}
+
+# run_one NAME DATABASE_URL DATA_DIR [ANALYZE_COMMAND]: one server, a warm-up, the
+# optional command between warm-up and measured run, the measured run.
 run_one() {
-  local name="$1" url="$2" data="$3"
+  local name="$1" url="$2" data="$3" analyze="${4:-}"
   local port listen base log
   port=$(free_port)
   listen="127.0.0.1:$port"
@@ -130,15 +146,45 @@ run_one() {
     return 1
   fi
 
-  local status=0
-  echo "bench: $warmup warm-up flows, then $flows flows at concurrency $concurrency"
-  "$bench" --base-url "$base" --demo-json "$data/demo.json" --concurrency "$concurrency" \
-    --flows "$flows" --warmup "$warmup" --json >"$out/$name.json" || status=$?
+  if [[ "$warmup" -gt 0 ]]; then
+    echo "bench: $warmup warm-up flows"
+    if ! "$bench" --base-url "$base" --demo-json "$data/demo.json" --concurrency "$concurrency" \
+      --flows "$warmup" --json >"$out/$name-warmup.json"; then
+      echo "bench: the warm-up failed:" >&2
+      render "$out/$name-warmup.json" >&2 || true
+      stop_server
+      return 1
+    fi
+  fi
+  if [[ -n "$analyze" ]]; then
+    echo "bench: $analyze"
+    $analyze
+  fi
+
+  local status=0 tick s0 s1 p0 p1
+  tick=$(getconf CLK_TCK)
+  s0=$(proc_ticks "$server_pid")
+  p0=$(pg_ticks)
+  echo "bench: $flows flows at concurrency $concurrency"
+  TIMEFORMAT='%U %S'
+  { time "$bench" --base-url "$base" --demo-json "$data/demo.json" --concurrency "$concurrency" \
+    --flows "$flows" --json >"$out/$name.json" 2>"$out/$name-bench.err" || status=$?; } 2>"$data/bench.time"
+  s1=$(proc_ticks "$server_pid")
+  p1=$(pg_ticks)
   stop_server
   if [[ ! -s "$out/$name.json" ]]; then
-    echo "bench: ducatpay-bench produced no result (exit $status)" >&2
+    echo "bench: ducatpay-bench produced no result (exit $status):" >&2
+    cat "$out/$name-bench.err" >&2
     return 1
   fi
+  # CPU seconds spent during the measured run, to see who used the shared cores.
+  local cpu
+  cpu=$(awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v t="$tick" -v db="$name" '
+    { printf "{\"server\": %.2f, \"bench\": %.2f, \"postgres\": %s}",
+        s / t, $1 + $2, (db == "postgres" ? sprintf("%.2f", p / t) : "null") }' "$data/bench.time")
+  jq --argjson cpu "$cpu" --arg analyzed "${analyze:+yes}" \
+    '. + {cpuSeconds: $cpu, analyzedAfterWarmup: ($analyzed == "yes")}' \
+    "$out/$name.json" >"$out/$name.json.tmp" && mv "$out/$name.json.tmp" "$out/$name.json"
   render "$out/$name.json" | tee "$out/$name.txt"
   # DUCATPAY_LOG=warn: every log line is a warning or an error worth a look.
   local noisy
@@ -154,9 +200,14 @@ run_one() {
 render() {
   jq -r '
     def f: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
-    "\(.flows) flows (\(.ok) ok, \(.errors) errors) in \(.wallSeconds) s, concurrency \(.concurrency), after \(.warmupFlows) warm-up flows",
+    "\(.flows) flows (\(.ok) ok, \(.errors) errors) in \(.wallSeconds) s, concurrency \(.concurrency)",
     "throughput: \(.flowsPerSecond) ok flows/s" +
       (if .polledFlows > 0 then "; \(.polledFlows) flows needed \(.polls) status polls" else "" end),
+    (if .cpuSeconds then
+      "cpu seconds: server \(.cpuSeconds.server), bench \(.cpuSeconds.bench)" +
+      (if .cpuSeconds.postgres != null then ", postgres \(.cpuSeconds.postgres)" else "" end) +
+      (if .analyzedAfterWarmup then " (tables analyzed after the warm-up)" else "" end)
+     else empty end),
     "",
     "latency ms               count      p50      p90      p99      max",
     (.latencyMs as $l | ["createInvoice", "createPaymentResource", "createPayment", "flow"][] |
@@ -187,7 +238,11 @@ for db in "${dbs[@]}"; do
       else
         pg_db="ducatpay_bench_$$"
         psql "$pg_server/postgres" -qAtc "create database $pg_db" >/dev/null
-        run_one postgres "$pg_server/$pg_db" "$tmp" || overall=1
+        analyze=""
+        if [[ "$pg_analyze" == 1 ]]; then
+          analyze="psql $pg_server/$pg_db -qAtc analyze"
+        fi
+        run_one postgres "$pg_server/$pg_db" "$tmp" "$analyze" || overall=1
         ran+=(postgres)
         drop_pg_db
       fi

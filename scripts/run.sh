@@ -8,6 +8,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# One build cache per machine, outside the clone: a fresh clone (CI) reuses earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ducatpay/target}"
+export DUCATPAY_SITE_ROOT="${DUCATPAY_SITE_ROOT:-$CARGO_TARGET_DIR/site}"
 
 profile=dev
 serve_args=()
@@ -20,8 +23,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
-export DUCATPAY_SITE_ROOT="${DUCATPAY_SITE_ROOT:-$target_dir/site}"
+target_dir="$CARGO_TARGET_DIR"
 export DUCATPAY_SANDBOX_TOOLS="${DUCATPAY_SANDBOX_TOOLS:-1}"
 
 scripts/install-tools.sh

@@ -10,6 +10,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# One build cache per machine, outside the clone: a fresh clone (CI) reuses earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ducatpay/target}"
+export DUCATPAY_SITE_ROOT="${DUCATPAY_SITE_ROOT:-$CARGO_TARGET_DIR/site}"
 
 now() { date +%s; }
 t0=$(now)
