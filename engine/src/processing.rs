@@ -438,15 +438,9 @@ impl Engine {
         payment_id: &str,
         c: CaptureParams,
     ) -> EngineResult<()> {
-        who.require_merchant()?;
-        let p = self.payment(who, invoice_id, payment_id).await?;
-        len_between("reason", &c.reason, 0, 1000)?;
-        if p.flow != FlowType::Hold {
-            return Err(logic(
-                "operationNotPermitted",
-                "only a two-stage (PaymentFlowHold) payment can be captured",
-            ));
-        }
+        let p = self
+            .held_payment(who, invoice_id, payment_id, &c.reason, "captured")
+            .await?;
         if let Some(cur) = &c.currency {
             if cur != &p.currency {
                 return Err(logic(
@@ -501,19 +495,34 @@ impl Engine {
         payment_id: &str,
         r: ReasonParams,
     ) -> EngineResult<()> {
-        who.require_merchant()?;
-        let p = self.payment(who, invoice_id, payment_id).await?;
-        len_between("reason", &r.reason, 0, 1000)?;
-        if p.flow != FlowType::Hold {
-            return Err(logic(
-                "operationNotPermitted",
-                "only a two-stage (PaymentFlowHold) payment can be cancelled",
-            ));
-        }
+        let p = self
+            .held_payment(who, invoice_id, payment_id, &r.reason, "cancelled")
+            .await?;
         if !self.claim(&p, "cancel", None).await? {
             return Err(self.not_capturable(&p).await);
         }
         self.finish_cancel(&p, &r.reason).await
+    }
+
+    /// The merchant's two-stage payment that a capture or cancel names, with its reason checked.
+    async fn held_payment(
+        &self,
+        who: &Principal,
+        invoice_id: &str,
+        payment_id: &str,
+        reason: &str,
+        verb: &str,
+    ) -> EngineResult<Payment> {
+        who.require_merchant()?;
+        let p = self.payment(who, invoice_id, payment_id).await?;
+        len_between("reason", reason, 0, 1000)?;
+        if p.flow != FlowType::Hold {
+            return Err(logic(
+                "operationNotPermitted",
+                format!("only a two-stage (PaymentFlowHold) payment can be {verb}"),
+            ));
+        }
+        Ok(p)
     }
 
     async fn not_capturable(&self, p: &Payment) -> EngineError {

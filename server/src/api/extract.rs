@@ -89,3 +89,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         Ok(ApiJson { raw, value })
     }
 }
+
+/// `?externalID=` of the lookups by external id (1–40 characters, required).
+#[derive(serde::Deserialize)]
+pub struct ExternalIdQuery {
+    #[serde(rename = "externalID")]
+    external_id: Option<String>,
+}
+
+impl ExternalIdQuery {
+    pub fn get(self) -> Result<String, ApiError> {
+        self.external_id
+            .filter(|x| (1..=40).contains(&x.chars().count()))
+            .ok_or_else(|| ApiError::invalid_request("query parameter externalID (1 to 40 characters) is required"))
+    }
+}

@@ -1,5 +1,5 @@
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, Caller, ExternalIdQuery};
 use crate::startup::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -38,22 +38,13 @@ async fn create_invoice(
     ))
 }
 
-#[derive(Deserialize)]
-struct ExternalIdQuery {
-    #[serde(rename = "externalID")]
-    external_id: Option<String>,
-}
-
 async fn invoice_by_external_id(
     State(s): State<AppState>,
     Caller(who): Caller,
     Query(q): Query<ExternalIdQuery>,
 ) -> ApiResult<Json<Value>> {
     let party_id = who.require_merchant()?;
-    let external_id = q
-        .external_id
-        .filter(|x| (1..=40).contains(&x.chars().count()))
-        .ok_or_else(|| ApiError::invalid_request("query parameter externalID (1 to 40 characters) is required"))?;
+    let external_id = q.get()?;
     Ok(Json(
         s.engine.invoice_by_external_id(party_id, &external_id).await?.to_api(),
     ))

@@ -1,12 +1,11 @@
-use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, Caller};
+use super::error::ApiResult;
+use super::extract::{ApiJson, Caller, ExternalIdQuery};
 use crate::startup::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use engine::refunds::RefundParams;
-use serde::Deserialize;
 use serde_json::Value;
 
 pub fn router() -> Router<AppState> {
@@ -58,20 +57,11 @@ async fn get_refund(
     ))
 }
 
-#[derive(Deserialize)]
-struct ExternalIdQuery {
-    #[serde(rename = "externalID")]
-    external_id: Option<String>,
-}
-
 async fn refund_by_external_id(
     State(s): State<AppState>,
     Caller(who): Caller,
     Query(q): Query<ExternalIdQuery>,
 ) -> ApiResult<Json<Value>> {
-    let external_id = q
-        .external_id
-        .filter(|x| (1..=40).contains(&x.chars().count()))
-        .ok_or_else(|| ApiError::invalid_request("query parameter externalID (1 to 40 characters) is required"))?;
+    let external_id = q.get()?;
     Ok(Json(s.engine.refund_by_external_id(&who, &external_id).await?.to_api()))
 }
