@@ -1,11 +1,22 @@
 //! DucatPay's Leptos UI, shared by server-side rendering (`ssr`) and the
 //! browser bundle (`hydrate`).
+// The cabinet's payment card is one deeply nested view type.
+#![recursion_limit = "512"]
 
+pub mod api;
+mod browser;
+pub mod cabinet;
+pub mod fmt;
+pub mod i18n;
+pub mod model;
+pub mod ui;
+
+use cabinet::{LoginPage, NewInvoicePage, OperationsPage, ResetPage, ShopPage, ShopsPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Meta, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
-    StaticSegment,
+    components::{Redirect, Route, Router, Routes},
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// Path of the stylesheet that `scripts/build-site.sh` copies from `style/main.css`.
@@ -21,7 +32,7 @@ const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/s
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=ui::request_locale().code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -40,6 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    ui::provide_ui();
 
     view! {
         <Title text="DucatPay" />
@@ -50,6 +62,55 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=StaticSegment("") view=HomePage />
+                <Route
+                    path=StaticSegment("cabinet")
+                    view=|| view! { <Redirect path="/cabinet/shops" /> }
+                />
+                <Route
+                    path=(StaticSegment("cabinet"), StaticSegment("login"))
+                    view=LoginPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("cabinet"), StaticSegment("reset-password"))
+                    view=ResetPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("cabinet"), StaticSegment("shops"))
+                    view=ShopsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("cabinet"), StaticSegment("shops"), ParamSegment("shop_id"))
+                    view=ShopPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("cabinet"), StaticSegment("operations"), StaticSegment("payments"))
+                    view=|| view! { <OperationsPage tab="payments" /> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("cabinet"), StaticSegment("operations"), StaticSegment("invoices"))
+                    view=|| view! { <OperationsPage tab="invoices" /> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(
+                        StaticSegment("cabinet"),
+                        StaticSegment("operations"),
+                        StaticSegment("invoices"),
+                        StaticSegment("new"),
+                    )
+                    view=NewInvoicePage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=(StaticSegment("cabinet"), StaticSegment("operations"), StaticSegment("refunds"))
+                    view=|| view! { <OperationsPage tab="refunds" /> }
+                    ssr=SsrMode::Async
+                />
             </Routes>
         </Router>
     }
@@ -91,7 +152,12 @@ fn HomePage() -> impl IntoView {
                 </article>
                 <article class="card">
                     <h2>"Merchant cabinet"</h2>
-                    <p>"Shops, API keys, balances and reports in one place."</p>
+                    <p>"Shops, operations, refunds and invoices in one place."</p>
+                    <p>
+                        <a href="/cabinet/login" data-testid="cabinet-link">
+                            "Sign in to the cabinet"
+                        </a>
+                    </p>
                 </article>
             </section>
 

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bank;
+pub mod cabinet;
 pub mod cards;
 pub mod clock;
 pub mod crypto;
@@ -17,6 +18,7 @@ pub mod payments;
 pub mod processing;
 pub mod refunds;
 pub mod resources;
+pub mod search;
 pub mod validate;
 pub mod workers;
 

@@ -48,6 +48,16 @@ pub async fn open_engine(
     Ok(Engine::with_sandbox(db, keys, clock, config, sandbox))
 }
 
+/// What the cabinet's server functions get: the engine, the outbox mailer (`<data-dir>/outbox`)
+/// and the sign-in policy.
+fn cabinet_context(engine: &Engine, args: &ServeArgs) -> app::api::CabinetContext {
+    app::api::CabinetContext {
+        engine: engine.clone(),
+        mailer: engine::cabinet::Mailer::outbox(args.db.data_dir.join("outbox")),
+        policy: engine::cabinet::SignInPolicy::default(),
+    }
+}
+
 /// Hides a password in a database URL for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -82,14 +92,16 @@ impl Application {
         let state = AppState { engine: engine.clone() };
         let mut router = Router::new()
             .nest("/v2", crate::api::router())
-            .merge(crate::sandbox_web::router());
+            .merge(crate::sandbox_web::router())
+            .merge(crate::cabinet_web::router());
         if args.sandbox_tools {
             router = router.merge(crate::sandbox_web::tools_router());
         }
         let router = router
             .route("/health", get(|| async { "ok" }))
             .with_state(state)
-            .merge(crate::web::leptos_router(args.site_root()));
+            .merge(crate::web::leptos_router(args.site_root(), Some(cabinet_context(&engine, &args))))
+            .layer(axum::middleware::from_fn(crate::cabinet_web::frame_guard));
         let worker_interval = (args.worker_interval_ms > 0).then(|| Duration::from_millis(args.worker_interval_ms));
         Ok(Application {
             addr,
@@ -105,14 +117,14 @@ impl Application {
         if let Some(every) = self.worker_interval {
             tokio::spawn(run_workers(self.engine.clone(), every));
         }
-        axum::serve(self.listener, self.router)
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
     }
 
     /// Runs until the future resolves (tests stop servers this way).
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(stop)
             .await
     }

@@ -6,7 +6,9 @@
 //! still rendered; only hydration (and so the page's interactivity) is absent.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use app::api::CabinetContext;
 use app::{shell, App};
 use axum::{
     extract::{Request, State},
@@ -27,19 +29,30 @@ pub const OUTPUT_NAME: &str = "ducatpay";
 ///
 /// The returned router has a fallback, so merge it into a router that has none
 /// (axum panics when both sides of `merge` have one).
-pub fn leptos_router(site_root: PathBuf) -> Router {
+///
+/// `cabinet` is handed to the cabinet's server functions and pages through Leptos context
+/// (the engine, the mailer and the sign-in policy); without it they answer "internal error".
+pub fn leptos_router(site_root: PathBuf, cabinet: Option<CabinetContext>) -> Router {
     let options = leptos_options(&site_root);
     let pkg_dir = site_root.join("pkg");
     let routes = generate_route_list(App);
+    let context = move || {
+        if let Some(c) = cabinet.clone() {
+            provide_context(c);
+        }
+    };
 
     Router::new()
-        .leptos_routes(&options, routes, {
+        .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
         // `build-site.sh` writes `.gz` copies next to the files.
         .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_gzip())
-        .fallback(not_found)
+        .fallback({
+            let context: Arc<dyn Fn() + Send + Sync> = Arc::new(context);
+            move |State(options): State<LeptosOptions>, req: Request| not_found(options, context.clone(), req)
+        })
         .with_state(options)
 }
 
@@ -51,11 +64,15 @@ fn leptos_options(site_root: &std::path::Path) -> LeptosOptions {
         .build()
 }
 
-async fn not_found(State(options): State<LeptosOptions>, req: Request) -> Response {
+async fn not_found(options: LeptosOptions, context: Arc<dyn Fn() + Send + Sync>, req: Request) -> Response {
     let render = leptos_axum::render_app_to_stream_with_context(
         {
             let options = options.clone();
-            move || provide_context(options.clone())
+            let context = context.clone();
+            move || {
+                provide_context(options.clone());
+                context();
+            }
         },
         move || shell(options.clone()),
     );
@@ -93,7 +110,7 @@ mod tests {
     #[tokio::test]
     async fn start_page_is_rendered_on_the_server_without_a_site_dir() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let router = leptos_router(dir.path().join("missing"));
+        let router = leptos_router(dir.path().join("missing"), None);
 
         let (status, content_type, html) = get(router, "/").await;
 
@@ -109,7 +126,7 @@ mod tests {
     #[tokio::test]
     async fn unknown_path_renders_the_not_found_page_with_404() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let router = leptos_router(dir.path().to_path_buf());
+        let router = leptos_router(dir.path().to_path_buf(), None);
 
         let (status, content_type, html) = get(router, "/no/such/page").await;
 
@@ -125,7 +142,7 @@ mod tests {
         std::fs::create_dir_all(&pkg).expect("mkdir");
         std::fs::write(pkg.join("ducatpay.css"), "body{}").expect("write");
 
-        let router = leptos_router(dir.path().to_path_buf());
+        let router = leptos_router(dir.path().to_path_buf(), None);
         let (status, content_type, body) = get(router.clone(), "/pkg/ducatpay.css").await;
         assert_eq!(status, StatusCode::OK);
         assert!(content_type.starts_with("text/css"), "{content_type}");

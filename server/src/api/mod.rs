@@ -7,6 +7,7 @@ mod parties;
 mod payments;
 mod refunds;
 mod resources;
+mod search;
 
 use crate::startup::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(resources::router())
         .merge(refunds::router())
         .merge(parties::router())
+        .merge(search::router())
         .fallback(|| async { ApiError::NotFound("No such API method".into()) })
         .layer(DefaultBodyLimit::max(256 * 1024))
         .layer(axum::middleware::from_fn(extract::request_id))
