@@ -24,7 +24,6 @@ while [[ $# -gt 0 ]]; do
 done
 
 target_dir="$CARGO_TARGET_DIR"
-export DUCATPAY_SANDBOX_TOOLS="${DUCATPAY_SANDBOX_TOOLS:-1}"
 
 scripts/install-tools.sh
 scripts/build-site.sh

@@ -150,7 +150,14 @@ impl Payment {
         }
         o.insert("invoiceID".into(), json!(self.invoice_id));
         o.insert("createdAt".into(), json!(rfc3339(self.created_at)));
-        o.insert("amount".into(), json!(self.amount));
+        // After a partial capture the payment costs what was captured (the rest was released).
+        let amount =
+            if matches!(self.status, PaymentStatus::Captured | PaymentStatus::Refunded) && self.captured_amount > 0 {
+                self.captured_amount
+            } else {
+                self.amount
+            };
+        o.insert("amount".into(), json!(amount));
         o.insert("currency".into(), json!(self.currency));
         let flow = match self.flow {
             FlowType::Instant => json!({"type": "PaymentFlowInstant"}),
@@ -406,6 +413,8 @@ impl Engine {
                 session: required("paymentSession", 1000)?,
             },
             Some("RecurrentPayer") => {
+                // Charging a saved card is the merchant's act (API key), never a buyer's page.
+                who.require_merchant()?;
                 let parent = payer
                     .get("recurrentParentPayment")
                     .and_then(Value::as_object)

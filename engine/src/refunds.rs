@@ -266,24 +266,23 @@ impl Engine {
         let Some((seq,)) = reserved else {
             tx.rollback().await?;
             let now_p = self.reload(&p).await?;
+            let left = now_p.captured_amount - now_p.refunded_amount;
+            // Judge by amounts: a refund that fits failed only because another one was pending
+            // at that instant (it may have finished since).
             return Err(if now_p.status != PaymentStatus::Captured {
                 logic(
                     "invalidPaymentStatus",
                     format!("the payment is {}", now_p.status.as_str()),
                 )
-            } else if now_p.refund_pending {
+            } else if amount > left {
                 logic(
-                    "operationNotPermitted",
-                    "another refund of this payment is pending; try again when it completes",
+                    "invoicePaymentAmountExceeded",
+                    format!("{left} of {} is left to refund", now_p.captured_amount),
                 )
             } else {
                 logic(
-                    "invoicePaymentAmountExceeded",
-                    format!(
-                        "{} of {} is left to refund",
-                        now_p.captured_amount - now_p.refunded_amount,
-                        now_p.captured_amount
-                    ),
+                    "operationNotPermitted",
+                    "another refund of this payment is pending; try again when it completes",
                 )
             });
         };

@@ -139,9 +139,9 @@ async fn acs_answer(State(s): State<AppState>, Path(txn_id): Path<String>, Form(
 
 #[derive(Deserialize)]
 struct TermParams {
-    #[serde(rename = "MD")]
+    #[serde(rename = "MD", default)]
     md: String,
-    #[serde(rename = "PaRes")]
+    #[serde(rename = "PaRes", default)]
     pares: String,
 }
 
@@ -155,6 +155,13 @@ async fn term_post(state: State<AppState>, Form(p): Form<TermParams>) -> Respons
 
 /// Finishes the payment and sends the buyer to the merchant's redirect URL, or shows the result.
 async fn term(State(s): State<AppState>, p: TermParams) -> Response {
+    if p.md.is_empty() || p.pares.is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            page("Payment link not valid", "<h1>MD and PaRes are required</h1>"),
+        )
+            .into_response();
+    }
     match s.engine.complete_interaction(&p.md, &p.pares).await {
         Ok(done) => {
             if let Some(url) = done.redirect_url {

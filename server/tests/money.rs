@@ -839,3 +839,59 @@ async fn sandbox_tools_move_time_over_http() {
     let r = app.call("POST", "/sandbox/workers/run", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_refunds_that_fit_are_told_to_wait_not_that_they_exceed() {
+    let app = Arc::new(spawn_app().await);
+    let (invoice_id, _, _) = app.pay(5_000, "4242424242424242").await;
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
+            let (app, path) = (app.clone(), pay_path(&invoice_id, "refunds"));
+            tokio::spawn(async move { app.post(&path, &app.key, json!({"amount": 100})).await })
+        })
+        .collect();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status != StatusCode::CREATED {
+            assert_eq!(
+                r.body["code"], "operationNotPermitted",
+                "30 × 1.00 never exceeds 50.00: {}",
+                r.text
+            );
+        }
+    }
+    app.assert_verified().await;
+}
+
+#[tokio::test]
+async fn a_partially_captured_payment_costs_what_was_captured() {
+    let app = spawn_app().await;
+    let (invoice_id, _) = app.hold(5_000, "cancel").await;
+    app.post(
+        &pay_path(&invoice_id, "capture"),
+        &app.key,
+        json!({"reason": "part", "amount": 1_000}),
+    )
+    .await;
+    assert_eq!(app.payment_status(&invoice_id, "1").await["amount"], 1_000);
+}
+
+#[tokio::test]
+async fn a_buyers_invoice_token_cannot_charge_a_saved_card() {
+    let app = spawn_app().await;
+    let (parent, _, _) = app
+        .pay_with(5_000, "4242424242424242", json!({"makeRecurrent": true}))
+        .await;
+    let (victim_invoice, buyer_token) = app.invoice(9_000).await;
+    let body = json!({"flow": {"type": "PaymentFlowInstant"}, "payer": {"payerType": "RecurrentPayer",
+        "recurrentParentPayment": {"invoiceID": parent, "paymentID": "1"}, "contactInfo": {}}});
+    let r = app
+        .post(
+            &format!("/v2/processing/invoices/{victim_invoice}/payments"),
+            &buyer_token,
+            body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    assert_eq!(app.count("select count(*) from payments").await, 1);
+}

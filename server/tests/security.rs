@@ -379,3 +379,43 @@ async fn admin_demo_prints_the_promised_json() {
             == 64
     );
 }
+
+#[tokio::test]
+async fn nul_characters_and_bad_queries_are_400_not_500() {
+    let app = spawn_app().await;
+    let mut body = app.invoice_body(100);
+    body["product"] = json!("a\u{0}b");
+    let r = app.post("/v2/processing/invoices", &app.key, body).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalidRequest")),
+        "{}",
+        r.text
+    );
+    for path in [
+        "/v2/processing/invoices?externalID=a%00b",
+        "/v2/processing/invoices/a%00b",
+        "/v2/processing/shops/a%00b",
+    ] {
+        let r = app.get(path, &app.key).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text);
+        assert_eq!(r.body["code"], "invalidRequest");
+    }
+    let (invoice_id, _) = app.invoice(100).await;
+    let r = app
+        .get(
+            &format!("/v2/processing/invoices/{invoice_id}/events?limit=1&limit=2"),
+            &app.key,
+        )
+        .await;
+    assert_eq!(r.body["code"], "invalidRequest", "{}", r.text);
+    assert_eq!(app.count("select count(*) from invoices").await, 1);
+    // The 3-D Secure return without PaRes is refused and changes nothing.
+    let page = app
+        .http
+        .get(format!("{}/interaction/3ds?MD=x", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+}

@@ -26,9 +26,14 @@ pub async fn request_id(req: Request, next: Next) -> Response {
     let Some(id) = id.filter(|v| (1..=32).contains(&v.chars().count())) else {
         return ApiError::invalid_request("X-Request-ID header is required (1 to 32 characters)").into_response();
     };
+    // A NUL anywhere in the path or query is refused before it reaches a database.
+    if req.uri().to_string().to_ascii_lowercase().contains("%00") {
+        let resp = ApiError::invalid_request("the URL must not contain the NUL character (%00)").into_response();
+        return echo(resp, &id);
+    }
     let span = tracing::info_span!("api", request_id = %id, method = %req.method(), path = %req.uri().path());
     let started = std::time::Instant::now();
-    let mut resp = next.run(req).instrument(span.clone()).await;
+    let resp = next.run(req).instrument(span.clone()).await;
     span.in_scope(|| {
         tracing::info!(
             status = resp.status().as_u16(),
@@ -36,10 +41,37 @@ pub async fn request_id(req: Request, next: Next) -> Response {
             "handled"
         )
     });
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    echo(resp, &id)
+}
+
+fn echo(mut resp: Response, id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(id) {
         resp.headers_mut().insert(REQUEST_ID.clone(), v);
     }
     resp
+}
+
+fn has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(has_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
+/// Query parameters; a malformed or repeated one is a 400 `invalidRequest` like any bad input.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::invalid_request(format!("invalid query parameters: {}", e.body_text())))
+    }
 }
 
 /// The authenticated caller (`Authorization: Bearer …`); 401 without a body otherwise.
@@ -83,6 +115,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .map_err(|e| ApiError::invalid_request(format!("the body is not valid JSON: {e}")))?;
         if !raw.is_object() {
             return Err(ApiError::invalid_request("the body must be a JSON object"));
+        }
+        if has_nul(&raw) {
+            return Err(ApiError::invalid_request(
+                "strings must not contain the NUL character (\\u0000)",
+            ));
         }
         let value =
             T::deserialize(&raw).map_err(|e| ApiError::invalid_request(format!("invalid request body: {e}")))?;

@@ -1,7 +1,7 @@
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, Caller, ExternalIdQuery};
+use super::extract::{ApiJson, ApiQuery, Caller, ExternalIdQuery};
 use crate::startup::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -41,7 +41,7 @@ async fn create_invoice(
 async fn invoice_by_external_id(
     State(s): State<AppState>,
     Caller(who): Caller,
-    Query(q): Query<ExternalIdQuery>,
+    ApiQuery(q): ApiQuery<ExternalIdQuery>,
 ) -> ApiResult<Json<Value>> {
     let party_id = who.require_merchant()?;
     let external_id = q.get()?;
@@ -101,7 +101,7 @@ async fn events(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(invoice_id): Path<String>,
-    Query(q): Query<EventsQuery>,
+    ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Json<Value>> {
     let limit = q
         .limit

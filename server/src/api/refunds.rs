@@ -1,7 +1,7 @@
 use super::error::ApiResult;
-use super::extract::{ApiJson, Caller, ExternalIdQuery};
+use super::extract::{ApiJson, ApiQuery, Caller, ExternalIdQuery};
 use crate::startup::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -60,7 +60,7 @@ async fn get_refund(
 async fn refund_by_external_id(
     State(s): State<AppState>,
     Caller(who): Caller,
-    Query(q): Query<ExternalIdQuery>,
+    ApiQuery(q): ApiQuery<ExternalIdQuery>,
 ) -> ApiResult<Json<Value>> {
     let external_id = q.get()?;
     Ok(Json(s.engine.refund_by_external_id(&who, &external_id).await?.to_api()))
