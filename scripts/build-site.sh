@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the browser side of the site without cargo-leptos:
 #   WASM (ducatpay-frontend) -> wasm-bindgen -> [wasm-opt] -> <site>/pkg/ducatpay{.js,_bg.wasm}
+#   WASM (ducatpay-checkout-frontend, the hosted checkout's island)
+#        -> <site>/checkout-pkg/checkout-page{.js,_bg.wasm}
 #   style/main.css -> <site>/pkg/ducatpay.css
 #
 # Usage: scripts/build-site.sh [--dev | --release] [--no-opt]
@@ -64,20 +66,23 @@ if [[ "$cli_version" != "$lock_version" ]]; then
   exit 1
 fi
 
+# Builds one WASM bundle: build_bundle PACKAGE WASM_STEM OUT_NAME PKG_DIR
+build_bundle() {
+local package="$1" wasm_stem="$2" out_name="$3" pkg_dir="$4" wasm_in tmp stamp stamp_want
 # 1. WASM. LEPTOS_OUTPUT_NAME must not be set at compile time: leptos then expects
 # `<name>.wasm` instead of wasm-bindgen's `<name>_bg.wasm`.
-echo "build-site: cargo build -p ducatpay-frontend --target wasm32-unknown-unknown --profile $profile"
+echo "build-site: cargo build -p $package --target wasm32-unknown-unknown --profile $profile"
 wasm_in=$(
-  env -u LEPTOS_OUTPUT_NAME cargo build -p ducatpay-frontend --lib \
+  env -u LEPTOS_OUTPUT_NAME cargo build -p "$package" --lib \
     --target wasm32-unknown-unknown --profile "$profile" \
     --message-format=json-render-diagnostics |
-    grep -o '"[^"]*/ducatpay_frontend\.wasm"' | tail -n 1 | tr -d '"'
+    grep -o "\"[^\"]*/$wasm_stem\\.wasm\"" | tail -n 1 | tr -d '"'
 )
 if [[ -z "$wasm_in" || ! -f "$wasm_in" ]]; then
-  echo "build-site: cargo did not report ducatpay_frontend.wasm" >&2
+  echo "build-site: cargo did not report $wasm_stem.wasm" >&2
   exit 1
 fi
-stage_done "cargo"
+stage_done "cargo $out_name"
 
 # 2. wasm-opt: a local npm binaryen (end2end/node_modules, pinned) or one on PATH.
 # Debian's binaryen 108 breaks hydration (WebAssembly.Table.set TypeError), so require >= 116.
@@ -106,7 +111,7 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_want" && -f "$pkg_dir/$out_nam
 else
   mkdir -p "$pkg_dir"
   tmp=$(mktemp -d "$site_root/.pkg-tmp.XXXXXX")
-  trap 'rm -rf "$tmp"' EXIT
+  trap 'rm -rf "${tmp:-}"' EXIT
   bindgen_args=(--target web --out-dir "$tmp" --out-name "$out_name" --no-typescript)
   [[ "$profile" == dev ]] && bindgen_args+=(--debug --keep-debug)
   wasm-bindgen "${bindgen_args[@]}" "$wasm_in"
@@ -131,8 +136,21 @@ else
     mv -f "$tmp/$f" "$pkg_dir/$f"
   done
   echo "$stamp_want" >"$stamp"
+  rm -rf "$tmp"
   stage_done "gzip+install"
 fi
+
+wasm_size=$(stat -c %s "$pkg_dir/${out_name}_bg.wasm")
+wasm_gz=$(stat -c %s "$pkg_dir/${out_name}_bg.wasm.gz")
+js_size=$(stat -c %s "$pkg_dir/$out_name.js")
+printf 'build-site: %s_bg.wasm %d KiB (%d KiB gzip), %s.js %d KiB\n' \
+  "$out_name" $((wasm_size / 1024)) $((wasm_gz / 1024)) "$out_name" $((js_size / 1024))
+}
+
+# The start page and cabinet (app + frontend) into <site>/pkg.
+build_bundle ducatpay-frontend ducatpay_frontend "$out_name" "$pkg_dir"
+# The hosted checkout (checkout + checkout-frontend, islands only) into <site>/checkout-pkg.
+build_bundle ducatpay-checkout-frontend ducatpay_checkout_frontend checkout-page "$site_root/checkout-pkg"
 
 # 4. CSS (copied only when it differs, so its mtime and ETag stay stable).
 mkdir -p "$pkg_dir"

@@ -11,6 +11,10 @@
 #   DUCATPAY_SITE_ROOT     site directory (default: target/site)
 #   DUCATPAY_E2E_NO_BUILD  1 to use the binary and site as they are
 #   DUCATPAY_CHROMIUM      browser binary (default: /usr/bin/chromium)
+#   DUCATPAY_E2E_BIN, DUCATPAY_E2E_DATABASE_URL, DUCATPAY_E2E_OUTBOX
+#                          the cabinet tests' admin CLI, database and e-mail outbox
+#   DUCATPAY_E2E_API_KEY, DUCATPAY_E2E_SHOP_ID, DUCATPAY_E2E_BRANDED_SHOP_ID
+#                          set here for a server this script starts; give them for BASE_URL
 # The WASM profile follows build-site.sh (DUCATPAY_WASM_PROFILE).
 set -euo pipefail
 
@@ -109,6 +113,28 @@ if [[ -z "$base_url" ]]; then
     exit 1
   fi
   stage_done "server start"
+
+  # The cabinet's tests make their own organisations with the admin CLI (so lockouts and
+  # freezes stay theirs) and read password-reset e-mails from the outbox (no SMTP here).
+  export DUCATPAY_E2E_BIN="$bin"
+  export DUCATPAY_E2E_DATABASE_URL="sqlite://$tmp/e2e.db"
+  export DUCATPAY_E2E_OUTBOX="${DUCATPAY_DATA_DIR:-$ROOT/data}/outbox"
+
+  # Credentials for the tests that check payments through the Payments API (the hosted
+  # checkout's), and a second shop with checkout branding (logo, colour, cardholder field).
+  db_args=(--database-url "sqlite://$tmp/e2e.db")
+  demo=$("$bin" admin demo --json "${db_args[@]}")
+  party=$(node -e 'const d = JSON.parse(process.argv[1]); process.stdout.write(d.partyID)' "$demo")
+  export DUCATPAY_E2E_API_KEY=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).apiKey)' "$demo")
+  export DUCATPAY_E2E_SHOP_ID=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).shopID)' "$demo")
+  branded=$("$bin" admin create-shop --json "${db_args[@]}" --party-id "$party" --name "Branded Tea" \
+    --url "https://branded.example.com" --bank-name "Sandbox Bank" --account 40702810000000000002 \
+    --bik 044525225 --corr-account 30101810400000000225)
+  export DUCATPAY_E2E_BRANDED_SHOP_ID=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).shopID)' "$branded")
+  logo="data:image/svg+xml;base64,$(printf '%s' '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="5" fill="#8a2be2"/></svg>' | base64 -w0)"
+  "$bin" admin set-branding --json "${db_args[@]}" --party-id "$party" --shop-id "$DUCATPAY_E2E_BRANDED_SHOP_ID" \
+    --logo-url "$logo" --button-colour "#8a2be2" --ask-cardholder true >/dev/null
+  stage_done "test data"
 fi
 
 echo "e2e: testing $base_url"

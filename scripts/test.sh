@@ -31,15 +31,17 @@ cargo fmt --all -- --check
 stage "cargo fmt --check"
 
 # The app crate is built for the server (ssr) and for the browser (hydrate), never both at once.
-cargo clippy -p ducatpay-engine -p ducatpay --all-targets -- -D warnings
+cargo clippy -p ducatpay-engine -p ducatpay -p ducatpay-checkout --all-targets -- -D warnings
 cargo clippy -p ducatpay-frontend --target wasm32-unknown-unknown -- -D warnings
+# The hosted checkout's island as the browser gets it (feature `hydrate`, its own bundle).
+cargo clippy -p ducatpay-checkout -p ducatpay-checkout-frontend --target wasm32-unknown-unknown -- -D warnings
 stage "clippy"
 
 # Compile once; the same test binaries then run against both databases.
-cargo test -p ducatpay-engine -p ducatpay --no-run
+cargo test -p ducatpay-engine -p ducatpay -p ducatpay-checkout --no-run
 stage "build tests"
 
-cargo test -p ducatpay-engine -p ducatpay
+cargo test -p ducatpay-engine -p ducatpay -p ducatpay-checkout
 stage "tests on SQLite"
 
 if [[ "${DUCATPAY_SKIP_PG:-0}" != 1 ]]; then

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bank;
+pub mod branding;
 pub mod cabinet;
 pub mod cards;
 pub mod clock;

@@ -66,6 +66,25 @@ pub enum AdminCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Brand a shop's hosted checkout: logo, pay-button colour, cardholder field. Options left
+    /// out keep their current value; `--logo-url ""` / `--button-colour ""` restore the default.
+    SetBranding {
+        #[arg(long = "party-id")]
+        party_id: String,
+        #[arg(long = "shop-id")]
+        shop_id: String,
+        /// https://… (or http://…) image URL, or a data:image/…;base64 URI of at most 16 KiB.
+        #[arg(long = "logo-url")]
+        logo_url: Option<String>,
+        /// Pay-button colour as #rrggbb.
+        #[arg(long = "button-colour", alias = "button-color")]
+        button_colour: Option<String>,
+        /// Ask the buyer for the cardholder's name (true/false).
+        #[arg(long = "ask-cardholder")]
+        ask_cardholder: Option<bool>,
+        #[command(flatten)]
+        out: Output,
+    },
     /// Make sure the demo organisation and shop exist; issue a fresh demo API key.
     Demo {
         #[command(flatten)]
@@ -196,6 +215,40 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
                 &out,
                 &json!({"partyID": party_id, "apiKey": key, "revoked": revoked}),
                 &[("partyID", party_id.clone()), ("apiKey", key.clone())],
+            );
+        }
+        AdminCommand::SetBranding {
+            party_id,
+            shop_id,
+            logo_url,
+            button_colour,
+            ask_cardholder,
+            out,
+        } => {
+            let engine = engine_for(&out).await?;
+            let current = engine.shop_branding(&party_id, &shop_id).await?;
+            let pick = |new: Option<String>, old: Option<String>| match new {
+                Some(v) if v.is_empty() => None,
+                Some(v) => Some(v),
+                None => old,
+            };
+            let wanted = engine::branding::Branding {
+                logo_url: pick(logo_url, current.logo_url),
+                button_colour: pick(button_colour, current.button_colour),
+                ask_cardholder: ask_cardholder.unwrap_or(current.ask_cardholder),
+            };
+            let b = engine.set_shop_branding(&party_id, &shop_id, &wanted).await?;
+            let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(default)".into());
+            emit(
+                &out,
+                &json!({"partyID": party_id, "shopID": shop_id, "logoUrl": b.logo_url,
+                        "buttonColour": b.button_colour, "askCardholder": b.ask_cardholder}),
+                &[
+                    ("shopID", shop_id.clone()),
+                    ("logoUrl", shown(&b.logo_url)),
+                    ("buttonColour", shown(&b.button_colour)),
+                    ("askCardholder", b.ask_cardholder.to_string()),
+                ],
             );
         }
         AdminCommand::Demo { out } => {

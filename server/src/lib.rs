@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod cabinet_web;
+pub mod checkout_web;
 pub mod config;
 pub mod sandbox_web;
 pub mod startup;

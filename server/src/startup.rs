@@ -93,7 +93,8 @@ impl Application {
         let mut router = Router::new()
             .nest("/v2", crate::api::router())
             .merge(crate::sandbox_web::router())
-            .merge(crate::cabinet_web::router());
+            .merge(crate::cabinet_web::router())
+            .merge(crate::checkout_web::router(&args));
         if args.sandbox_tools {
             router = router.merge(crate::sandbox_web::tools_router());
         }
@@ -101,7 +102,8 @@ impl Application {
             .route("/health", get(|| async { "ok" }))
             .with_state(state)
             .merge(crate::web::leptos_router(args.site_root(), Some(cabinet_context(&engine, &args))))
-            .layer(axum::middleware::from_fn(crate::cabinet_web::frame_guard));
+            .layer(axum::middleware::from_fn(crate::cabinet_web::frame_guard))
+            .layer(axum::middleware::from_fn(crate::checkout_web::deny_framing_by_default));
         let worker_interval = (args.worker_interval_ms > 0).then(|| Duration::from_millis(args.worker_interval_ms));
         Ok(Application {
             addr,
