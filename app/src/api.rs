@@ -190,7 +190,7 @@ pub async fn payment_card(invoice_id: String, payment_id: String) -> CabResult<P
         .payment_card(&s.principal(), &invoice_id, &payment_id)
         .await
         .map_err(ssr::engine_error)?;
-    Ok(ssr::card_view(card, &s.party_id, &cx).await?)
+    ssr::card_view(card, &s.party_id, &cx).await
 }
 
 #[server(prefix = "/api/cabinet", endpoint = "refund", input = Json)]

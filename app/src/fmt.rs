@@ -15,7 +15,7 @@ pub fn money(locale: Locale, minor: i64, currency: &str) -> String {
     };
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(sep);
         }
         grouped.push(ch);

@@ -146,6 +146,9 @@ impl Mailer {
     }
 }
 
+/// legal_name, inn, ogrn, address, representative position, name, document, created_at.
+type ContractRow = (String, String, String, String, String, String, String, i64);
+
 fn micros(d: chrono::Duration) -> i64 {
     d.num_microseconds().unwrap_or(i64::MAX / 4)
 }
@@ -430,7 +433,7 @@ impl Engine {
     }
 
     pub async fn contract(&self, party_id: &str) -> EngineResult<Option<Contract>> {
-        let row: Option<(String, String, String, String, String, String, String, i64)> = sqlx::query_as(
+        let row: Option<ContractRow> = sqlx::query_as(
             "select legal_name, inn, ogrn, address, representative_position, representative_name, \
              representative_document, created_at from cabinet_contracts where party_id = $1",
         )

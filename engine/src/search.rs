@@ -175,6 +175,11 @@ fn encode_cursor(created_at: i64, ids: &[&str]) -> String {
     B64.encode(s)
 }
 
+/// The continuation token that resumes a payment search after this payment (tools and tests).
+pub fn payment_continuation(created_at: i64, invoice_id: &str, payment_id: &str) -> String {
+    encode_cursor(created_at, &[invoice_id, payment_id])
+}
+
 fn decode_cursor(token: &str, n_ids: usize) -> EngineResult<(i64, Vec<String>)> {
     let bad = || EngineError::invalid_request("continuationToken is not valid");
     let raw = B64.decode(token).map_err(|_| bad())?;
@@ -279,8 +284,13 @@ impl Engine {
         let mut s = self.scope(who, q, "p").await?;
         Self::payment_filters(&mut s, who.party_id(), q);
         if let Some(order) = &q.order_id {
+            // Through the (party_id, external_id) unique index, then the payments' key: both
+            // planners pick that for a subquery, not always for a join condition.
+            let party = s.text(who.party_id());
             let p = s.text(order.clone());
-            s.clauses.push(format!("i.external_id = {p}"));
+            s.clauses.push(format!(
+                "p.invoice_id in (select oi.invoice_id from invoices oi where oi.party_id = {party} and oi.external_id = {p})"
+            ));
         }
         if let Some(tok) = continuation {
             let (created, ids) = decode_cursor(tok, 2)?;

@@ -101,7 +101,10 @@ impl Application {
         let router = router
             .route("/health", get(|| async { "ok" }))
             .with_state(state)
-            .merge(crate::web::leptos_router(args.site_root(), Some(cabinet_context(&engine, &args))))
+            .merge(crate::web::leptos_router(
+                args.site_root(),
+                Some(cabinet_context(&engine, &args)),
+            ))
             .layer(axum::middleware::from_fn(crate::cabinet_web::frame_guard))
             .layer(axum::middleware::from_fn(crate::checkout_web::deny_framing_by_default));
         let worker_interval = (args.worker_interval_ms > 0).then(|| Duration::from_millis(args.worker_interval_ms));
@@ -119,16 +122,22 @@ impl Application {
         if let Some(every) = self.worker_interval {
             tokio::spawn(run_workers(self.engine.clone(), every));
         }
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     }
 
     /// Runs until the future resolves (tests stop servers this way).
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop)
-            .await
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
     }
 }
 

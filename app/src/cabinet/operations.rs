@@ -391,10 +391,12 @@ fn PaymentsTable() -> impl IntoView {
     );
     view! {
         <Suspense fallback=move || view! { <p>{t(l, "ops.loading")}</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                // Tracked here: opening a card changes only `open`, not the search.
+                let open = query.with(|q| q.get("open")).unwrap_or_default();
+                Suspend::new(async move {
                 match data.await {
                     Ok(PageOf { rows, next, loaded_at }) => {
-                        let open = query.with_untracked(|q| q.get("open")).unwrap_or_default();
                         let q = query.get_untracked();
                         let body = if rows.is_empty() {
                             empty_row(l, 6)
@@ -470,7 +472,8 @@ fn PaymentsTable() -> impl IntoView {
                     }
                     Err(e) => view! { <p class="form-error" role="alert">{error_text(l, &e)}</p> }.into_any(),
                 }
-            })}
+                })
+            }}
         </Suspense>
     }
 }
