@@ -179,7 +179,8 @@ mod tests {
         let t = 1_566_656_122_000_000;
         assert_eq!(datetime(Locale::Ru, t, 180), "24 августа 2019, 17:15");
         assert_eq!(datetime(Locale::En, t, 0), "24 Aug 2019, 14:15");
-        assert_eq!(date_input(t, -900), "2019-08-24");
+        assert_eq!(date_input(t, -900), "2019-08-23", "UTC-15: still the evening before");
+        assert_eq!(date_input(t, 600), "2019-08-25", "UTC+10: already past midnight");
         assert_eq!(parse_date_input("2019-08-24", 0), Some(1_566_604_800_000_000));
         assert_eq!(
             parse_date_input("2019-08-24", 180),

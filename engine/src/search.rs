@@ -531,7 +531,10 @@ mod tests {
     fn keyset_clause_compares_ids_lexicographically() {
         let mut s = Sql::new();
         s.before("c", 5, &[("a", "x"), ("b", "y")]);
-        assert_eq!(s.where_sql(), "c <= $1 and (c < $1 or a < $2 or (a = $2 and (b < $3)))");
+        // Built from the last id outwards: $2 is b's value, $3 is a's.
+        assert_eq!(s.where_sql(), "c <= $1 and (c < $1 or a < $3 or (a = $3 and (b < $2)))");
+        assert!(matches!(&s.binds[1], Bind::Text(v) if v == "y"));
+        assert!(matches!(&s.binds[2], Bind::Text(v) if v == "x"));
     }
 
     #[test]
