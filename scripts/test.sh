@@ -42,6 +42,7 @@ cargo test -p ducatpay-engine -p ducatpay -p ducatpay-checkout --no-run
 stage "build tests"
 
 cargo test -p ducatpay-engine -p ducatpay -p ducatpay-checkout
+cargo test -p ducatpay-app --features ssr --lib
 stage "tests on SQLite"
 
 if [[ "${DUCATPAY_SKIP_PG:-0}" != 1 ]]; then

@@ -189,7 +189,7 @@ impl Payment {
     }
 }
 
-const PAYMENT_COLUMNS: &str = "invoice_id, payment_id, party_id, shop_id, external_id, created_at, amount, currency, \
+pub(crate) const PAYMENT_COLUMNS: &str = "invoice_id, payment_id, party_id, shop_id, external_id, created_at, amount, currency, \
      flow_type, on_hold_expiration, held_until, payer_json, resource_id, payment_session, make_recurrent, metadata_json, \
      status, error_json, user_interaction_json, bank_ref, rrn, approval_code, fee, captured_amount, refunded_amount, \
      refund_pending, pending_op, parent_invoice_id, parent_payment_id, updated_at";

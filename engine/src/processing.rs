@@ -476,8 +476,10 @@ impl Engine {
             ));
         }
         let shop = self.shop(&p.party_id, &p.shop_id).await?;
-        if !shop.is_active() {
-            return Err(logic("invalidShopStatus", "the shop is blocked or suspended (frozen)"));
+        // Freezing stops new invoices and payments; a hold already authorised may still be
+        // settled (its expiry policy would capture it anyway). A blocked shop settles nothing.
+        if shop.is_blocked {
+            return Err(logic("invalidShopStatus", "the shop is blocked"));
         }
         if !self.claim(&p, "capture", Some(amount)).await? {
             return Err(self.not_capturable(&p).await);

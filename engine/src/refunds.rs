@@ -74,10 +74,10 @@ impl Refund {
     }
 }
 
-const REFUND_COLUMNS: &str = "invoice_id, payment_id, refund_id, party_id, shop_id, external_id, created_at, amount, \
+pub(crate) const REFUND_COLUMNS: &str = "invoice_id, payment_id, refund_id, party_id, shop_id, external_id, created_at, amount, \
      currency, reason, cart_json, status, error_json";
 
-fn refund_from_row(r: &sqlx::any::AnyRow) -> Result<Refund, sqlx::Error> {
+pub(crate) fn refund_from_row(r: &sqlx::any::AnyRow) -> Result<Refund, sqlx::Error> {
     let json_opt = |col: &str| -> Result<Option<Value>, sqlx::Error> {
         Ok(r.try_get::<Option<String>, _>(col)?
             .and_then(|t| serde_json::from_str(&t).ok()))
