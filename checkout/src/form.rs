@@ -11,6 +11,7 @@
 
 use crate::card::{self, Brand, FieldError};
 use crate::i18n::{Locale, Texts};
+use leptos::either::Either;
 use leptos::prelude::*;
 
 /// What the result part of the island shows.
@@ -386,8 +387,8 @@ pub fn CheckoutForm() -> impl IntoView {
     view! {
         <div class="dp-island" data-ready=move || ready.get().to_string()>
             {move || match state.screen.get() {
-                Screen::Form => form_view(cfg, t, state, remember).into_any(),
-                other => result_view(cfg, t, state, other).into_any(),
+                Screen::Form => Either::Left(form_view(cfg, t, state, remember)),
+                other => Either::Right(result_view(cfg, t, state, other)),
             }}
         </div>
     }

@@ -283,3 +283,52 @@ async fn only_the_checkout_is_frameable() {
     assert!(js.headers()["cache-control"].to_str().unwrap().contains("max-age"));
     assert!(js.text().await.unwrap().contains("DucatCheckout"));
 }
+
+#[tokio::test]
+async fn cancelled_and_overdue_invoices_show_their_state_instead_of_a_form() {
+    let app = spawn_app().await;
+    let (cancelled, cancelled_token) = app.invoice(1000).await;
+    let r = app
+        .post(
+            &format!("/v2/processing/invoices/{cancelled}/rescind"),
+            &app.key,
+            serde_json::json!({"reason": "out of stock"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let html = app
+        .http
+        .get(link(&app, &cancelled, &cancelled_token, ""))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"data-state="cancelled""#), "{html}");
+    assert!(!html.contains(r#"id="dp-number""#));
+
+    // An invoice past its dueDate (the sandbox clock moves past it) is overdue.
+    let mut body = app.invoice_body(1000);
+    body["dueDate"] = serde_json::json!((app.clock.now() + chrono::Duration::minutes(5)).to_rfc3339());
+    let r = app.post("/v2/processing/invoices", &app.key, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (late, late_token) = (
+        r.body["invoice"]["id"].as_str().unwrap().to_string(),
+        r.body["invoiceAccessToken"]["payload"].as_str().unwrap().to_string(),
+    );
+    app.clock.advance(chrono::Duration::minutes(10));
+    let html = app
+        .http
+        .get(link(&app, &late, &late_token, ""))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"data-state="overdue""#), "{html}");
+    let (status, body) = pay_form(&app, &card_form(&late, &late_token, "4242424242424242", "s")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["state"], "overdue");
+}
