@@ -24,9 +24,9 @@ cleanup() {
 trap cleanup EXIT
 
 if [[ -z "$base_url" ]]; then
-  site_root="${DUCATPAY_SITE_ROOT:-target/site}"
-  [[ "$site_root" == /* ]] || site_root="$ROOT/$site_root"
-  export DUCATPAY_SITE_ROOT="$site_root"
+  # The same per-machine build cache as scripts/test.sh and scripts/run.sh.
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ducatpay/target}"
+  export DUCATPAY_SITE_ROOT="${DUCATPAY_SITE_ROOT:-$CARGO_TARGET_DIR/site}"
   scripts/build-site.sh --release >&2
   bin=$(cargo build -p ducatpay --bin ducatpay --message-format=json-render-diagnostics |
     grep -o '"executable":"[^"]*"' | tail -n 1 | cut -d'"' -f4)
