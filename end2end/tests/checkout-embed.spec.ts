@@ -83,6 +83,41 @@ test.describe('checkout.js on the demo merchant', () => {
     expect(await invoiceStatus(request, invoiceID)).toBe('unpaid');
   });
 
+  test('a merchant origin the shop does not allow gets the checkout in a new tab, across origins', async ({
+    page,
+    request,
+    baseURL,
+  }, info) => {
+    test.skip(!hasJS(info), 'checkout.js needs JavaScript');
+    test.setTimeout(60_000);
+    // The same server under another host name is another origin: a merchant site that is not
+    // the demo shop's registered URL, so the checkout's frame-ancestors refuses it.
+    const merchant = baseURL!.replace('127.0.0.1', 'localhost');
+    test.skip(merchant === baseURL, 'needs the server on 127.0.0.1');
+    const probe = await request.get(checkoutURL(await createInvoice(request)));
+    test.skip(probe.headers()['content-security-policy'] === 'frame-ancestors *', 'sandbox mode frames anywhere');
+
+    await page.goto(`${merchant}/demo/shop`);
+    const invoiceID = (await page.getByTestId('demo-invoice').textContent())!.trim();
+    const popupOpened = page.waitForEvent('popup');
+    await page.getByRole('button', { name: 'Оплатить' }).click();
+    if (page.viewportSize()!.width >= 480) {
+      // No "ready" from the refused frame: after 10 s the overlay offers a new tab.
+      const newTab = page.locator('.ducat-checkout-newtab');
+      await expect(newTab).toBeVisible({ timeout: 15_000 });
+      await newTab.click();
+    }
+    const popup = await popupOpened;
+    await expect(popup.locator('.dp-island[data-ready="true"]')).toHaveCount(1);
+    await fillCard(popup, CARDS.success);
+    await popup.getByTestId('pay').click();
+    // The result reaches the merchant page by postMessage from the other origin.
+    await expect(page).toHaveURL(`${merchant}/demo/shop/success?invoiceID=${invoiceID}`, { timeout: 15_000 });
+    await expect(page.getByTestId('demo-invoice-status')).toHaveText('paid');
+    const [p] = await payments(request, invoiceID);
+    expect(p.status).toBe('captured');
+  });
+
   test('the JS API opens the checkout with callbacks', async ({ page, request }, info) => {
     test.skip(!hasJS(info), 'checkout.js needs JavaScript');
     const inv = await createInvoice(request);

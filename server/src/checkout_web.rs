@@ -919,11 +919,14 @@ async fn demo_shop(State(s): State<AppState>, Query(q): Query<Params>) -> Respon
          <p class=\"muted\">Заказ <code data-testid=\"demo-invoice\">{inv}</code> · счёт создан на сервере магазина.</p>\
          <form action=\"/demo/shop/success\" method=\"GET\">\
          <input type=\"hidden\" name=\"invoiceID\" value=\"{inv}\">\
-         <script src=\"/checkout.js\" class=\"ducat-checkout\"{attrs}>\n  </script>\
+         <script src=\"{js}\" class=\"ducat-checkout\"{attrs}>\n  </script>\
          <noscript><p><a href=\"{link}\" data-testid=\"demo-pay-link\">Оплатить на странице DucatPay</a></p></noscript>\
          </form><p class=\"muted\">Тестовые карты: docs/SANDBOX.md (4242 4242 4242 4242 — успешно).</p>",
         inv = attr(&invoice.invoice_id),
         link = attr(&link),
+        // Absolute, as on a real merchant's site: opened under another host name (localhost
+        // instead of 127.0.0.1) the demo is a cross-origin merchant.
+        js = attr(&format!("{}/checkout.js", engine.config.public_url.trim_end_matches('/'))),
     );
     demo_page("Чайная лавка — демо DucatPay", &body)
 }
