@@ -601,8 +601,8 @@ impl Engine {
         let inserted = sqlx::query(
             "insert into payments (invoice_id, payment_id, party_id, shop_id, external_id, params_digest, created_at, \
              amount, currency, flow_type, on_hold_expiration, payer_type, resource_id, payment_session, payer_json, \
-             make_recurrent, metadata_json, status, parent_invoice_id, parent_payment_id, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'pending', $18, $19, $7)",
+             make_recurrent, metadata_json, status, parent_invoice_id, parent_payment_id, payer_email, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'pending', $18, $19, $20, $7)",
         )
         .bind(&payment.invoice_id)
         .bind(&payment.payment_id)
@@ -623,6 +623,7 @@ impl Engine {
         .bind(p.metadata.as_ref().map(|m| m.to_string()))
         .bind(parent.as_ref().map(|x| x.0.clone()))
         .bind(parent.as_ref().map(|x| x.1.clone()))
+        .bind(payment.payer["contactInfo"]["email"].as_str().map(str::to_lowercase))
         .execute(&mut *tx)
         .await;
         match inserted {

@@ -241,8 +241,9 @@ impl Engine {
         s.eq_text("p.approval_code", &q.approval_code);
         s.eq_int("p.amount", q.payment_amount);
         if let Some(email) = &q.payer_email {
-            let p = s.text(format!("%\"email\":\"{}\"%", like_escape(&email.to_lowercase())));
-            s.clauses.push(format!("lower(p.payer_json) like {p} escape '\\'"));
+            // An indexed column (migration 5): an exact, case-insensitive match.
+            let p = s.text(email.trim().to_lowercase());
+            s.clauses.push(format!("p.payer_email = {p}"));
         }
         for (key, v) in [("ip", &q.payer_ip), ("fingerprint", &q.payer_fingerprint)] {
             if let Some(v) = v {

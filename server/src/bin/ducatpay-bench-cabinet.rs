@@ -255,10 +255,10 @@ async fn fill(db: &Db, party: &str, shop: &str, n: i64, t0: i64, step: i64) -> a
     );
     sqlx::query(&format!(
         "insert into payments (invoice_id, payment_id, party_id, shop_id, params_digest, created_at, amount, currency, \
-         flow_type, payer_type, resource_id, payer_json, status, error_json, fee, captured_amount, refunded_amount, updated_at) \
-         select 'bi' || {lpad9}, '1', '{party}', '{shop}', 'd', {t0} + i * {step}, 1000 + i % 90000, 'RUB', \
+         flow_type, payer_type, resource_id, payer_json, payer_email, status, error_json, fee, captured_amount, refunded_amount, \
+         updated_at) select 'bi' || {lpad9}, '1', '{party}', '{shop}', 'd', {t0} + i * {step}, 1000 + i % 90000, 'RUB', \
          case when i % 100 >= 97 then 'PaymentFlowHold' else 'PaymentFlowInstant' end, 'PaymentResourcePayer', \
-         'br' || (i % 1000){text}, {payer}, \
+         'br' || (i % 1000){text}, {payer}, 'buyer' || (i % 5000){text} || '@example.com', \
          case when i % 100 < 90 then 'captured' when i % 100 < 97 then 'failed' else 'processed' end, \
          case when i % 100 >= 90 and i % 100 < 97 then '{{\"code\":\"authorization_failed\",\"subError\":{{\"code\":\"insufficient_funds\"}}}}' else null end, \
          case when i % 100 < 90 then (1000 + i % 90000) / 1000 else 0 end, \
