@@ -74,7 +74,8 @@ impl Refund {
     }
 }
 
-pub(crate) const REFUND_COLUMNS: &str = "invoice_id, payment_id, refund_id, party_id, shop_id, external_id, created_at, amount, \
+pub(crate) const REFUND_COLUMNS: &str =
+    "invoice_id, payment_id, refund_id, party_id, shop_id, external_id, created_at, amount, \
      currency, reason, cart_json, status, error_json";
 
 pub(crate) fn refund_from_row(r: &sqlx::any::AnyRow) -> Result<Refund, sqlx::Error> {
