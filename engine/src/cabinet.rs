@@ -116,21 +116,66 @@ pub struct Contract {
     pub created_at: i64,
 }
 
-/// Where cabinet e-mails go: an SMTP relay is not built in yet, so each message is written as
-/// an `.eml` file into the outbox folder (`<data-dir>/outbox` by default) for an operator's
-/// mail pickup or a developer to open.
-#[derive(Debug, Clone)]
+/// Where cabinet e-mails go: through an SMTP relay when one is configured (`lettre`; `smtp://`,
+/// `smtps://` or `smtp://…?tls=required` URLs with optional credentials), otherwise — and as a
+/// fallback when the relay refuses — as `.eml` files in the outbox folder (`<data-dir>/outbox`)
+/// for an operator's mail pickup or a developer to open. No message is lost either way.
+#[derive(Clone)]
 pub struct Mailer {
     pub outbox: PathBuf,
+    smtp: Option<SmtpRelay>,
+}
+
+#[derive(Clone)]
+struct SmtpRelay {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The SMTP URL may hold credentials: never print it.
+        f.debug_struct("Mailer")
+            .field("outbox", &self.outbox)
+            .field("smtp", &self.smtp.is_some())
+            .finish()
+    }
 }
 
 impl Mailer {
     pub fn outbox(dir: impl Into<PathBuf>) -> Mailer {
-        Mailer { outbox: dir.into() }
+        Mailer {
+            outbox: dir.into(),
+            smtp: None,
+        }
     }
 
-    /// Writes one message; returns its path.
-    pub fn send(&self, to: &str, subject: &str, body: &str, now_micros: i64) -> EngineResult<PathBuf> {
+    /// Mail through the relay at `url`, from `from` (`Name <addr@host>`); the outbox stays the fallback.
+    pub fn smtp(url: &str, from: &str, outbox: impl Into<PathBuf>) -> EngineResult<Mailer> {
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+            .map_err(|e| EngineError::invalid_request(format!("SMTP URL: {e}")))?
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| EngineError::invalid_request(format!("mail sender {from:?}: {e}")))?;
+        Ok(Mailer {
+            outbox: outbox.into(),
+            smtp: Some(SmtpRelay { transport, from }),
+        })
+    }
+
+    /// Sends one message. Returns the outbox file when it was written there instead of relayed.
+    pub async fn send(&self, to: &str, subject: &str, body: &str, now_micros: i64) -> EngineResult<Option<PathBuf>> {
+        if let Some(relay) = &self.smtp {
+            match relay.deliver(to, subject, body).await {
+                Ok(()) => return Ok(None),
+                Err(e) => tracing::error!(error = %e, "SMTP relay refused a message; writing it to the outbox"),
+            }
+        }
+        self.write_outbox(to, subject, body, now_micros).map(Some)
+    }
+
+    fn write_outbox(&self, to: &str, subject: &str, body: &str, now_micros: i64) -> EngineResult<PathBuf> {
         std::fs::create_dir_all(&self.outbox).map_err(|e| EngineError::Internal(format!("outbox: {e}")))?;
         let name = format!("{now_micros}-{}.eml", ids::random_base62(8));
         let path = self.outbox.join(name);
@@ -143,6 +188,24 @@ impl Mailer {
         std::fs::write(&tmp, text).map_err(|e| EngineError::Internal(format!("outbox: {e}")))?;
         std::fs::rename(&tmp, &path).map_err(|e| EngineError::Internal(format!("outbox: {e}")))?;
         Ok(path)
+    }
+}
+
+impl SmtpRelay {
+    async fn deliver(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+        use lettre::AsyncTransport;
+        let message = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to.parse().map_err(|e| format!("recipient: {e}"))?)
+            .subject(subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+            .map_err(|e| e.to_string())?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -371,8 +434,9 @@ impl Engine {
              DucatPay merchant cabinet, open this link (valid for {minutes} minutes, once):\r\n{link}\r\n\r\n\
              Если вы не запрашивали смену пароля, ничего не делайте. / If you did not ask for this, ignore it.\r\n"
         );
-        let path = mailer.send(&party.email, "DucatPay: смена пароля / password reset", &body, now)?;
-        Ok(Some(path))
+        mailer
+            .send(&party.email, "DucatPay: смена пароля / password reset", &body, now)
+            .await
     }
 
     /// Sets a new password with a reset token: once, before it expires. Ends every session of
@@ -500,12 +564,91 @@ mod tests {
         assert!(s.check_csrf("abc1234").is_err());
     }
 
-    #[test]
-    fn outbox_writes_one_file_per_message() {
+    #[tokio::test]
+    async fn outbox_writes_one_file_per_message() {
         let dir = tempfile::tempdir().unwrap();
         let m = Mailer::outbox(dir.path().join("outbox"));
-        let p = m.send("a@b.ru", "s", "link http://x/y", 1).unwrap();
+        let p = m.send("a@b.ru", "s", "link http://x/y", 1).await.unwrap().unwrap();
         let text = std::fs::read_to_string(p).unwrap();
         assert!(text.contains("To: a@b.ru") && text.contains("link http://x/y"));
+    }
+
+    /// A minimal SMTP server that records the DATA it receives.
+    async fn fake_smtp() -> (u16, tokio::task::JoinHandle<String>) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let (sock, _) = listener.accept().await.unwrap();
+            let (r, mut w) = sock.into_split();
+            let mut lines = BufReader::new(r).lines();
+            w.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+            let mut data = String::new();
+            let mut in_data = false;
+            while let Ok(Some(line)) = lines.next_line().await {
+                if in_data {
+                    if line == "." {
+                        in_data = false;
+                        w.write_all(b"250 queued\r\n").await.unwrap();
+                    } else {
+                        data.push_str(&line);
+                        data.push('\n');
+                    }
+                    continue;
+                }
+                let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                let reply: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250 fake\r\n",
+                    "DATA" => {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    }
+                    "QUIT" => {
+                        w.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    }
+                    _ => b"250 ok\r\n",
+                };
+                w.write_all(reply).await.unwrap();
+            }
+            data
+        });
+        (port, task)
+    }
+
+    #[tokio::test]
+    async fn smtp_relay_gets_the_message_and_nothing_goes_to_the_outbox() {
+        let (port, server) = fake_smtp().await;
+        let dir = tempfile::tempdir().unwrap();
+        let m = Mailer::smtp(
+            &format!("smtp://127.0.0.1:{port}"),
+            "DucatPay <no-reply@ducatpay.test>",
+            dir.path().join("outbox"),
+        )
+        .unwrap();
+        let written = m
+            .send("merchant@example.com", "reset", "link http://x/y", 1)
+            .await
+            .unwrap();
+        assert!(written.is_none(), "relayed, not written");
+        let data = server.await.unwrap();
+        assert!(data.contains("To: merchant@example.com"), "{data}");
+        assert!(data.contains("link http://x/y"), "{data}");
+        assert!(!dir.path().join("outbox").exists());
+    }
+
+    #[tokio::test]
+    async fn a_refusing_relay_falls_back_to_the_outbox() {
+        let dir = tempfile::tempdir().unwrap();
+        // Nothing listens on port 9 of localhost.
+        let m = Mailer::smtp(
+            "smtp://127.0.0.1:9",
+            "no-reply@ducatpay.test",
+            dir.path().join("outbox"),
+        )
+        .unwrap();
+        let written = m.send("merchant@example.com", "reset", "body", 1).await.unwrap();
+        assert!(written.unwrap().exists());
+        assert!(Mailer::smtp("not a url", "x@y.z", dir.path()).is_err());
     }
 }

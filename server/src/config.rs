@@ -83,6 +83,17 @@ pub struct ServeArgs {
     /// Do not seed the demo organisation on an empty database.
     #[arg(long, env = "DUCATPAY_NO_DEMO", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     pub no_demo: bool,
+    /// SMTP relay for cabinet e-mails (password reset), e.g. `smtp://user:pass@mail.example.com:587?tls=required`
+    /// or `smtps://…`. Without it, e-mails are written to DATA_DIR/outbox.
+    #[arg(long, env = "DUCATPAY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of cabinet e-mails.
+    #[arg(
+        long,
+        env = "DUCATPAY_MAIL_FROM",
+        default_value = "DucatPay <no-reply@ducatpay.local>"
+    )]
+    pub mail_from: String,
     /// How often the background workers look for due work (hold expiry, overdue invoices,
     /// recovery), in milliseconds; 0 turns them off.
     #[arg(long, env = "DUCATPAY_WORKER_INTERVAL_MS", default_value_t = 1000)]
@@ -109,6 +120,8 @@ impl ServeArgs {
             sandbox_max_amount: 10_000_000_000,
             default_fee_bps: 10,
             no_demo: true,
+            smtp_url: None,
+            mail_from: "DucatPay <no-reply@ducatpay.local>".into(),
             worker_interval_ms: 0,
             sandbox_tools: true,
         }

@@ -50,12 +50,17 @@ pub async fn open_engine(
 
 /// What the cabinet's server functions get: the engine, the outbox mailer (`<data-dir>/outbox`)
 /// and the sign-in policy.
-fn cabinet_context(engine: &Engine, args: &ServeArgs) -> app::api::CabinetContext {
-    app::api::CabinetContext {
+fn cabinet_context(engine: &Engine, args: &ServeArgs) -> anyhow::Result<app::api::CabinetContext> {
+    let outbox = args.db.data_dir.join("outbox");
+    let mailer = match &args.smtp_url {
+        Some(url) => engine::cabinet::Mailer::smtp(url, &args.mail_from, outbox).context("configuring SMTP")?,
+        None => engine::cabinet::Mailer::outbox(outbox),
+    };
+    Ok(app::api::CabinetContext {
         engine: engine.clone(),
-        mailer: engine::cabinet::Mailer::outbox(args.db.data_dir.join("outbox")),
+        mailer,
         policy: engine::cabinet::SignInPolicy::default(),
-    }
+    })
 }
 
 /// Hides a password in a database URL for messages.
@@ -103,7 +108,7 @@ impl Application {
             .with_state(state)
             .merge(crate::web::leptos_router(
                 args.site_root(),
-                Some(cabinet_context(&engine, &args)),
+                Some(cabinet_context(&engine, &args)?),
             ))
             .layer(axum::middleware::from_fn(crate::cabinet_web::frame_guard))
             .layer(axum::middleware::from_fn(crate::checkout_web::deny_framing_by_default));
