@@ -11,8 +11,9 @@
 #   DUCATPAY_BENCH_FLOWS        measured flows per database (default 2000)
 #   DUCATPAY_BENCH_CONCURRENCY  flows in flight (default 32)
 #   DUCATPAY_BENCH_WARMUP       warm-up flows, not measured (default 100)
-#   DUCATPAY_BENCH_NO_BUILD     1 to use target/release as it is
-#   DUCATPAY_BENCH_OUT          results directory (default target/bench)
+#   DUCATPAY_BENCH_NO_BUILD     1 to use the release binaries as they are
+#   DUCATPAY_BENCH_OUT          results directory (default $CARGO_TARGET_DIR/bench)
+#   CARGO_TARGET_DIR            build cache (default ~/.cache/ducatpay/target, as scripts/run.sh)
 #   DUCATPAY_BENCH_PG           PostgreSQL server URL without a database
 #                               (default postgres://postgres@127.0.0.1:5432); a database
 #                               ducatpay_bench_<pid> is created and dropped afterwards
@@ -28,7 +29,7 @@ cd "$ROOT"
 flows="${DUCATPAY_BENCH_FLOWS:-2000}"
 concurrency="${DUCATPAY_BENCH_CONCURRENCY:-32}"
 warmup="${DUCATPAY_BENCH_WARMUP:-100}"
-out="${DUCATPAY_BENCH_OUT:-$ROOT/target/bench}"
+out="${DUCATPAY_BENCH_OUT:-${CARGO_TARGET_DIR:-$HOME/.cache/ducatpay/target}/bench}"
 pg_server="${DUCATPAY_BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 pg_analyze="${DUCATPAY_BENCH_PG_ANALYZE:-0}"
 
@@ -36,7 +37,7 @@ dbs=()
 for arg in "$@"; do
   case "$arg" in
     sqlite | postgres) dbs+=("$arg") ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "bench: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -47,7 +48,9 @@ else
   for d in "${dbs[@]}"; do [[ "$d" == postgres ]] && explicit_pg=1; done
 fi
 
-target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
+# One build cache per machine, outside the clone (as scripts/run.sh and scripts/test.sh).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ducatpay/target}"
+target_dir="$CARGO_TARGET_DIR"
 bin="$target_dir/release/ducatpay"
 bench="$target_dir/release/ducatpay-bench"
 if [[ "${DUCATPAY_BENCH_NO_BUILD:-0}" != 1 ]]; then
@@ -93,6 +96,8 @@ free_port() {
 # CPU time (clock ticks) of one process, and of all of PostgreSQL's processes (the server
 # is usually local and idle otherwise; backends that exit mid-run are not counted).
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU ticks of the whole machine spent in processes (user and system; interrupts left out).
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4; exit }' /proc/stat; }
 pg_ticks() {
   local p t=0
   for p in $(pgrep -u postgres -x postgres 2>/dev/null); do
@@ -161,27 +166,34 @@ run_one() {
     $analyze
   fi
 
-  local status=0 tick s0 s1 p0 p1
+  local status=0 tick s0 s1 p0 p1 m0 m1
   tick=$(getconf CLK_TCK)
   s0=$(proc_ticks "$server_pid")
   p0=$(pg_ticks)
+  m0=$(machine_ticks)
   echo "bench: $flows flows at concurrency $concurrency"
-  TIMEFORMAT='%U %S'
+  TIMEFORMAT='%R %U %S'
   { time "$bench" --base-url "$base" --demo-json "$data/demo.json" --concurrency "$concurrency" \
     --flows "$flows" --json >"$out/$name.json" 2>"$out/$name-bench.err" || status=$?; } 2>"$data/bench.time"
   s1=$(proc_ticks "$server_pid")
   p1=$(pg_ticks)
+  m1=$(machine_ticks)
   stop_server
   if [[ ! -s "$out/$name.json" ]]; then
     echo "bench: ducatpay-bench produced no result (exit $status):" >&2
     cat "$out/$name-bench.err" >&2
     return 1
   fi
-  # CPU seconds spent during the measured run, to see who used the shared cores.
+  # CPU seconds spent during the measured run, to see who used the shared cores. "other" is
+  # the rest of the machine: well above zero means something else competed for the CPUs
+  # and the figures are not clean.
   local cpu
-  cpu=$(awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v t="$tick" -v db="$name" '
-    { printf "{\"server\": %.2f, \"bench\": %.2f, \"postgres\": %s}",
-        s / t, $1 + $2, (db == "postgres" ? sprintf("%.2f", p / t) : "null") }' "$data/bench.time")
+  cpu=$(awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v m=$((m1 - m0)) -v t="$tick" -v db="$name" \
+    -v n="$(nproc)" '
+    { pg = (db == "postgres" ? p / t : 0)
+      printf "{\"available\": %.2f, \"server\": %.2f, \"bench\": %.2f, \"postgres\": %s, \"other\": %.2f}",
+        $1 * n, s / t, $2 + $3, (db == "postgres" ? sprintf("%.2f", pg) : "null"),
+        m / t - s / t - ($2 + $3) - pg }' "$data/bench.time")
   jq --argjson cpu "$cpu" --arg analyzed "${analyze:+yes}" \
     '. + {cpuSeconds: $cpu, analyzedAfterWarmup: ($analyzed == "yes")}' \
     "$out/$name.json" >"$out/$name.json.tmp" && mv "$out/$name.json.tmp" "$out/$name.json"
@@ -204,8 +216,9 @@ render() {
     "throughput: \(.flowsPerSecond) ok flows/s" +
       (if .polledFlows > 0 then "; \(.polledFlows) flows needed \(.polls) status polls" else "" end),
     (if .cpuSeconds then
-      "cpu seconds: server \(.cpuSeconds.server), bench \(.cpuSeconds.bench)" +
+      "cpu seconds of \(.cpuSeconds.available) available: server \(.cpuSeconds.server), bench \(.cpuSeconds.bench)" +
       (if .cpuSeconds.postgres != null then ", postgres \(.cpuSeconds.postgres)" else "" end) +
+      ", rest of the machine \(.cpuSeconds.other)" +
       (if .analyzedAfterWarmup then " (tables analyzed after the warm-up)" else "" end)
      else empty end),
     "",
@@ -254,17 +267,19 @@ done
 
 echo
 echo "== summary ($(nproc) cores, bench and server on the same machine)"
-printf '%-10s %8s %7s %9s %9s %9s %9s %9s %9s %9s\n' database 'flows/s' errors \
-  'inv p50' 'inv p99' 'res p50' 'res p99' 'pay p50' 'pay p99' 'flow p99'
+printf '%-10s %8s %7s %9s %9s %9s %9s %9s %9s %9s %9s\n' database 'flows/s' errors \
+  'inv p50' 'inv p99' 'res p50' 'res p99' 'pay p50' 'pay p99' 'flow p99' 'other cpu'
 for db in "${ran[@]}"; do
   [[ -s "$out/$db.json" ]] || continue
   jq -r --arg db "$db" '
     [$db, .flowsPerSecond, .errors,
      .latencyMs.createInvoice.p50, .latencyMs.createInvoice.p99,
      .latencyMs.createPaymentResource.p50, .latencyMs.createPaymentResource.p99,
-     .latencyMs.createPayment.p50, .latencyMs.createPayment.p99, .latencyMs.flow.p99]
+     .latencyMs.createPayment.p50, .latencyMs.createPayment.p99, .latencyMs.flow.p99,
+     "\(.cpuSeconds.other // "-") s"]
     | map(tostring) | @tsv' "$out/$db.json" |
-    awk -F'\t' '{ printf "%-10s %8s %7s %9s %9s %9s %9s %9s %9s %9s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10 }'
+    awk -F'\t' '{ printf "%-10s %8s %7s %9s %9s %9s %9s %9s %9s %9s %9s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11 }'
 done
-echo "(latencies in ms; full results in $out)"
+echo "(latencies in ms; other cpu: CPU seconds used by the rest of the machine during the"
+echo " measured run, which should be near 0 for clean figures; full results in $out)"
 exit "$overall"
