@@ -519,6 +519,24 @@ impl Engine {
     /// Records (or replaces) the organisation's contract data (support's task).
     pub async fn set_contract(&self, party_id: &str, c: &Contract) -> EngineResult<()> {
         self.party(party_id).await?;
+        let digits = |v: &str, lens: &[usize]| lens.contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit());
+        if !digits(&c.inn, &[10, 12]) {
+            return Err(EngineError::invalid_request(
+                "INN must be 10 (organisation) or 12 (entrepreneur) digits",
+            ));
+        }
+        if !digits(&c.ogrn, &[13, 15]) {
+            return Err(EngineError::invalid_request("OGRN must be 13 digits (OGRNIP: 15)"));
+        }
+        for (field, v) in [
+            ("legal name", &c.legal_name),
+            ("address", &c.address),
+            ("representative position", &c.representative_position),
+            ("representative name", &c.representative_name),
+            ("representative document", &c.representative_document),
+        ] {
+            crate::validate::len_between(field, v, 1, 500)?;
+        }
         let now = self.clock.now_micros();
         let mut tx = self.db.begin_write().await?;
         sqlx::query("delete from cabinet_contracts where party_id = $1")

@@ -90,6 +90,30 @@ pub enum AdminCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Record (or replace) an organisation's contract data, shown on the cabinet's shop page.
+    SetContract {
+        #[arg(long = "party-id")]
+        party_id: String,
+        #[arg(long = "legal-name")]
+        legal_name: String,
+        /// INN: 10 digits (12 for an entrepreneur).
+        #[arg(long)]
+        inn: String,
+        /// OGRN: 13 digits (OGRNIP: 15).
+        #[arg(long)]
+        ogrn: String,
+        #[arg(long)]
+        address: String,
+        #[arg(long = "representative-position")]
+        representative_position: String,
+        #[arg(long = "representative-name")]
+        representative_name: String,
+        /// The document the representative acts on (e.g. "Устав").
+        #[arg(long = "representative-document")]
+        representative_document: String,
+        #[command(flatten)]
+        out: Output,
+    },
     /// Recompute every balance from the ledger and cross-check payments, refunds and invoices.
     /// Exits non-zero with a report when anything disagrees.
     Verify {
@@ -251,9 +275,38 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
                 ],
             );
         }
+        AdminCommand::SetContract {
+            party_id,
+            legal_name,
+            inn,
+            ogrn,
+            address,
+            representative_position,
+            representative_name,
+            representative_document,
+            out,
+        } => {
+            let engine = engine_for(&out).await?;
+            let contract = engine::cabinet::Contract {
+                legal_name,
+                inn,
+                ogrn,
+                address,
+                representative_position,
+                representative_name,
+                representative_document,
+                created_at: 0,
+            };
+            engine.set_contract(&party_id, &contract).await?;
+            emit(
+                &out,
+                &json!({"partyID": party_id, "contract": contract}),
+                &[("partyID", party_id.clone())],
+            );
+        }
         AdminCommand::Demo { out } => {
             let engine = engine_for(&out).await?;
-            let demo = engine.ensure_demo().await?;
+            let demo = ensure_demo_with_contract(&engine).await?;
             let s = |k: &str| demo[k].as_str().unwrap_or_default().to_string();
             emit(
                 &out,
@@ -305,5 +358,25 @@ pub async fn seed_demo_if_empty(engine: &Engine) -> anyhow::Result<Option<Value>
     if count > 0 {
         return Ok(None);
     }
-    Ok(Some(engine.ensure_demo().await?))
+    Ok(Some(ensure_demo_with_contract(engine).await?))
+}
+
+/// The demo organisation, with sample contract data so the cabinet's shop page is complete.
+async fn ensure_demo_with_contract(engine: &Engine) -> anyhow::Result<Value> {
+    let demo = engine.ensure_demo().await?;
+    let party_id = demo["partyID"].as_str().unwrap_or_default();
+    if engine.contract(party_id).await?.is_none() {
+        let contract = engine::cabinet::Contract {
+            legal_name: "ООО «Дукат Демо»".into(),
+            inn: "7701234567".into(),
+            ogrn: "1027700123456".into(),
+            address: "123112, Москва, Пресненская наб., 10".into(),
+            representative_position: "Генеральный директор".into(),
+            representative_name: "Иванов Иван Иванович".into(),
+            representative_document: "Устав".into(),
+            created_at: 0,
+        };
+        engine.set_contract(party_id, &contract).await?;
+    }
+    Ok(demo)
 }

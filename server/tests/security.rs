@@ -419,3 +419,68 @@ async fn nul_characters_and_bad_queries_are_400_not_500() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn admin_set_contract_validates_and_the_demo_has_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ducatpay"))
+            .args(args)
+            .args(["--database-url", &url, "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let demo: serde_json::Value = serde_json::from_slice(&cli(&["admin", "demo", "--json"]).stdout).unwrap();
+    let party = demo["partyID"].as_str().unwrap();
+    let db = engine::db::Db::connect(&url).await.unwrap();
+    let count = |db: engine::db::Db| async move {
+        let (n,): (i64,) = sqlx::query_as("select count(*) from cabinet_contracts")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        n
+    };
+    assert_eq!(
+        count(db.clone()).await,
+        1,
+        "the demo organisation comes with contract data"
+    );
+    let contract = |inn: &str| {
+        cli(&[
+            "admin",
+            "set-contract",
+            "--json",
+            "--party-id",
+            party,
+            "--legal-name",
+            "ООО «Ромашка»",
+            "--inn",
+            inn,
+            "--ogrn",
+            "1027700000000",
+            "--address",
+            "Москва",
+            "--representative-position",
+            "Директор",
+            "--representative-name",
+            "Петров П. П.",
+            "--representative-document",
+            "Устав",
+        ])
+    };
+    let bad = contract("12345");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("INN"));
+    let good = contract("7701234567");
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    let out: serde_json::Value = serde_json::from_slice(&good.stdout).unwrap();
+    assert_eq!(out["contract"]["legal_name"], "ООО «Ромашка»");
+    let (name,): (String,) = sqlx::query_as("select legal_name from cabinet_contracts where party_id = $1")
+        .bind(party)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "ООО «Ромашка»");
+}
