@@ -30,13 +30,8 @@ struct Args {
     /// The server's base URL.
     #[arg(long, env = "DUCATPAY_BASE_URL", default_value = "http://127.0.0.1:8080")]
     base_url: String,
-    /// Merchant API key (dp_…).
-    #[arg(
-        long,
-        env = "DUCATPAY_API_KEY",
-        hide_env_values = true,
-        required_unless_present = "demo_json"
-    )]
+    /// Merchant API key (dp_…). `--demo-json` keeps it off the command line.
+    #[arg(long, required_unless_present = "demo_json")]
     api_key: Option<String>,
     /// Shop to create the invoices in.
     #[arg(long, required_unless_present = "demo_json")]
