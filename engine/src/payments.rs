@@ -322,12 +322,11 @@ impl Engine {
     /// getPaymentByID for the caller; another party's payment is "not found".
     pub async fn payment(&self, who: &Principal, invoice_id: &str, payment_id: &str) -> EngineResult<Payment> {
         who.check_invoice(invoice_id)?;
-        self.payment_where(
-            "invoice_id = $1 and payment_id = $2 and party_id = $3",
-            &[invoice_id, payment_id, who.party_id()],
-        )
-        .await?
-        .ok_or_else(|| EngineError::not_found("Payment"))
+        // By primary key, the owner checked here (see `Engine::invoice`).
+        self.payment_where("invoice_id = $1 and payment_id = $2", &[invoice_id, payment_id])
+            .await?
+            .filter(|p| p.party_id == who.party_id())
+            .ok_or_else(|| EngineError::not_found("Payment"))
     }
 
     /// getPayments: the invoice's payments, oldest first.
@@ -546,12 +545,11 @@ impl Engine {
         // Claim the invoice: only an unpaid invoice with no payment in progress can start one.
         let claimed: Option<(i64,)> = sqlx::query_as(
             "update invoices set payment_seq = payment_seq + 1, active_payment_id = cast(payment_seq + 1 as text), \
-             updated_at = $1 where invoice_id = $2 and party_id = $3 and status = 'unpaid' \
+             updated_at = $1 where invoice_id = $2 and status = 'unpaid' \
              and active_payment_id is null and due_date > $1 returning payment_seq",
         )
         .bind(now)
-        .bind(invoice_id)
-        .bind(&party_id)
+        .bind(invoice_id) // this party's invoice: loaded with its owner checked above
         .fetch_optional(&mut *tx)
         .await?;
         let Some((seq,)) = claimed else {
