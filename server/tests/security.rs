@@ -484,3 +484,15 @@ async fn admin_set_contract_validates_and_the_demo_has_one() {
         .unwrap();
     assert_eq!(name, "ООО «Ромашка»");
 }
+
+#[tokio::test]
+async fn search_api_query_errors_are_json_400s() {
+    let app = spawn_app().await;
+    let path = format!(
+        "/v2/analytics/shops/{}/payments?fromTime=2020-01-01T00:00:00Z&toTime=2099-01-01T00:00:00Z&limit=1&limit=2",
+        app.shop_id
+    );
+    let r = app.get(&path, &app.key).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.body["code"], "invalidRequest", "{}", r.text);
+}

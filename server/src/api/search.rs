@@ -6,11 +6,12 @@
 //! optional `totalCount` is not sent and its `offset` is refused in favour of the token.
 
 use super::error::{ApiError, ApiResult};
-use super::extract::Caller;
+use super::extract::{ApiQuery, Caller};
 use crate::startup::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use engine::auth::Principal;
 use engine::clock::rfc3339;
 use engine::search::{OperationQuery, PaymentHit};
 use engine::validate::{email_ok, parse_instant};
@@ -212,21 +213,27 @@ pub fn payment_search_result(h: &PaymentHit) -> Value {
     v
 }
 
+/// A search whose filters can match nothing: still the merchant's own shop (404 otherwise),
+/// answered with an empty page without touching the tables.
+async fn empty_page(s: &AppState, who: &Principal, q: &OperationQuery) -> ApiResult<Json<Value>> {
+    who.require_merchant()?;
+    s.engine
+        .shop(who.party_id(), q.shop_id.as_deref().unwrap_or_default())
+        .await?;
+    Ok(page(vec![], None))
+}
+
 #[tracing::instrument(skip_all, fields(shop_id = %shop_id))]
 async fn search_payments(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(shop_id): Path<String>,
-    Query(p): Query<SearchParams>,
+    ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<Value>> {
     let (mut q, limit, matchable) = common(shop_id, &p)?;
     payment_filters(&mut q, &p)?;
-    who.require_merchant()?;
     if !matchable {
-        s.engine
-            .shop(who.party_id(), q.shop_id.as_deref().unwrap_or_default())
-            .await?;
-        return Ok(page(vec![], None));
+        return empty_page(&s, &who, &q).await;
     }
     let found = s
         .engine
@@ -243,7 +250,7 @@ async fn search_invoices(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(shop_id): Path<String>,
-    Query(p): Query<SearchParams>,
+    ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<Value>> {
     let (mut q, limit, matchable) = common(shop_id, &p)?;
     payment_filters(&mut q, &p)?;
@@ -253,12 +260,8 @@ async fn search_invoices(
         &["unpaid", "cancelled", "paid", "fulfilled"],
     )?;
     q.invoice_amount = amount_param("invoiceAmount", &p.invoice_amount)?;
-    who.require_merchant()?;
     if !matchable {
-        s.engine
-            .shop(who.party_id(), q.shop_id.as_deref().unwrap_or_default())
-            .await?;
-        return Ok(page(vec![], None));
+        return empty_page(&s, &who, &q).await;
     }
     let found = s
         .engine
@@ -275,7 +278,7 @@ async fn search_refunds(
     State(s): State<AppState>,
     Caller(who): Caller,
     Path(shop_id): Path<String>,
-    Query(p): Query<SearchParams>,
+    ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<Value>> {
     let (mut q, limit, _) = common(shop_id, &p)?;
     if p.offset.as_deref().is_some_and(|o| o != "0") {
@@ -287,11 +290,7 @@ async fn search_refunds(
     q.refund_status = one_of("refundStatus", &p.refund_status, &["pending", "succeeded", "failed"])?;
     if p.rrn.is_some() || p.approval_code.is_some() {
         // Refunds carry no RRN or approval code of their own in this service.
-        who.require_merchant()?;
-        s.engine
-            .shop(who.party_id(), q.shop_id.as_deref().unwrap_or_default())
-            .await?;
-        return Ok(page(vec![], None));
+        return empty_page(&s, &who, &q).await;
     }
     let found = s
         .engine
